@@ -64,10 +64,11 @@ def initialize(model, scheme="dcgan", rng=None):
     from .backend import to_backend, backend_of
     for layer in model.modules():
         weight = getattr(layer, "weight", None)
-        if weight is None or not hasattr(layer, "fans"):
+        is_norm = getattr(layer, "is_normalization", False)
+        if weight is None or not (is_norm or hasattr(layer, "fans")):
             continue
         dtype, where = weight.data.dtype, backend_of(weight.data)
-        if getattr(layer, "is_normalization", False):
+        if is_norm:
             new = normal(weight.shape, 0.02, 1.0, rng, dtype) if scheme == "dcgan" else np.ones(weight.shape, dtype)
         else:
             fan_in, fan_out = layer.fans()
