@@ -1,0 +1,13 @@
+"""Data sets: 2D toy mixtures, scikit-learn digits, MNIST and Fashion-MNIST, and a batch iterator."""
+from .digits import load_digits
+from .idx import IDXError, read_idx, write_idx
+from .loader import batches
+from .mnist import ChecksumError, DatasetNotFound, load_fashion_mnist, load_mnist
+from .toy import MIXTURES, Mixture, get_mixture
+
+__all__ = [
+    "Mixture", "MIXTURES", "get_mixture",
+    "load_digits", "load_mnist", "load_fashion_mnist", "DatasetNotFound", "ChecksumError",
+    "IDXError", "read_idx", "write_idx",
+    "batches",
+]
