@@ -1,0 +1,37 @@
+"""Dropout (Srivastava et al. 2014), in its "inverted" form.
+
+In train mode each value is zeroed with probability p and the survivors are
+scaled by 1 / (1 - p), so the expected output equals the input and eval mode can
+simply pass x through unchanged. Backward multiplies by the very same mask.
+
+The mask is drawn on the CPU from minigan's seeded generator and then moved to
+the input's backend, so one seed gives the same masks on NumPy and CuPy.
+"""
+from ..backend import get_array_module
+from ..rng import get_rng
+from .base import Layer
+
+
+class Dropout(Layer):
+    def __init__(self, p=0.5):
+        p = float(p)
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout probability p must be in [0, 1), got {p}")
+        self.p = p
+        self._cache = None
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            self._cache = 1  # identity: backward multiplies by 1
+            return x
+        xp = get_array_module(x)
+        keep = get_rng().random(x.shape) >= self.p          # NumPy bool array, True with prob 1 - p
+        mask = xp.asarray(keep, dtype=x.dtype) * x.dtype.type(1.0 / (1.0 - self.p))
+        self._cache = mask
+        return x * mask
+
+    def backward(self, dout):
+        return dout * self._require_cache(self._cache)
+
+    def extra_repr(self):
+        return f"p={self.p}"
