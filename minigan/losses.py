@@ -202,4 +202,8 @@ def get_objective(name="non_saturating", **options):
     key = ALIASES.get(name, name)
     if key not in OBJECTIVES:
         raise ValueError(f"unknown objective {name!r}; choose one of {sorted(OBJECTIVES)}")
-    return OBJECTIVES[key](**options)
+    try:
+        return OBJECTIVES[key](**options)
+    except TypeError:
+        raise ValueError(f"objective {key!r} takes no options {sorted(options)}; label_smoothing and "
+                         "label_flip apply to the cross-entropy objectives (minimax, non_saturating)") from None

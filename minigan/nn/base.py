@@ -134,11 +134,12 @@ class Layer:
         if missing or unexpected:
             raise KeyError(f"state does not fit {type(self).__name__}: missing {sorted(missing)}, "
                            f"unexpected {sorted(unexpected)}")
-        for name, target in list(params.items()) + list(buffers.items()):
-            current = target.data if isinstance(target, Parameter) else target
-            value = np.asarray(state[name])
+        targets = [(name, t.data if isinstance(t, Parameter) else t, np.asarray(state[name]))
+                   for name, t in list(params.items()) + list(buffers.items())]
+        for name, current, value in targets:  # check every shape first, so a bad state changes nothing
             if value.shape != current.shape:
                 raise ShapeError(f"{name}: expected shape {current.shape}, got {value.shape}")
+        for name, current, value in targets:
             xp = get_array_module(current)
             current[...] = xp.asarray(value, dtype=current.dtype)
 

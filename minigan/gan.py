@@ -1,0 +1,175 @@
+"""The minimax game, one step at a time, with every gradient in plain sight.
+
+A GAN step is two smaller steps:
+
+* the D step: D is shown a real batch and a fake batch and learns to tell them
+  apart. Its loss is a sum of two terms, so its gradient is the SUM of the
+  gradients from the two batches -- which is why ``Layer.backward`` accumulates.
+* the G step: G's samples are judged by D, and the gradient of G's loss flows
+  backward THROUGH D into G. D's input gradient is what G learns from; the
+  gradients D computes for its own parameters on the way are thrown away,
+  because in the G step D is part of the loss, not a player being trained.
+  (Autograd libraries hide this behind ``detach()`` and separate optimizers.)
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backend import backend_of, get_array_module, to_backend, to_numpy
+from .losses import get_objective
+from .optim import Adam
+from .rng import get_rng
+
+
+@dataclass
+class StepRecord:
+    """What happened in one training step, as plain numbers (and optional arrays)."""
+
+    step: int
+    d_loss: float = float("nan")         # d_loss_real + d_loss_fake (+ any penalty)
+    d_loss_real: float = float("nan")
+    d_loss_fake: float = float("nan")
+    g_loss: float = float("nan")
+    d_real: float = float("nan")         # mean D(x): a probability for the cross-entropy objectives
+    d_fake: float = float("nan")         # mean D(G(z)) before D's update
+    d_fake_after: float = float("nan")   # mean D(G(z)) on the same batch, after D's update
+    d_accuracy: float = float("nan")     # fraction of real and fake examples D classifies correctly
+    grad_norms: dict = field(default_factory=dict)   # "D/0" -> L2 norm of that layer's gradient
+    grads: dict = field(default_factory=dict)        # filled only when GAN(record_grads=True)
+
+    def as_row(self):
+        """A flat dict for metrics.csv: scalars, then one column per layer's gradient norm."""
+        row = {k: v for k, v in vars(self).items() if k not in ("grad_norms", "grads")}
+        row.update({f"gnorm/{name}": value for name, value in self.grad_norms.items()})
+        return row
+
+
+def layer_grad_norms(model, prefix):
+    """L2 norm of each layer's parameter gradients, keyed "prefix/<layer path>"."""
+    squares = {}
+    for name, p in model.named_parameters():
+        layer = name.rpartition(".")[0] or name
+        squares[layer] = squares.get(layer, 0.0) + float((p.grad * p.grad).sum())
+    return {f"{prefix}/{layer}": float(np.sqrt(s)) for layer, s in squares.items()}
+
+
+class GAN:
+    """A generator G, a discriminator D, an objective and one optimizer for each player.
+
+    ``G`` maps noise (N, z_dim) to samples; ``D`` maps samples to logits (N, 1).
+    ``n_critic`` D steps are taken per G step (5 for WGAN). ``clip_value`` clips D's
+    weights after each D update (the original WGAN's Lipschitz constraint).
+    """
+
+    def __init__(self, G, D, z_dim, objective="non_saturating", g_opt=None, d_opt=None,
+                 n_critic=1, clip_value=None, record_grads=False, rng=None):
+        self.G, self.D, self.z_dim = G, D, int(z_dim)
+        self.objective = get_objective(objective)
+        self.g_opt = g_opt or Adam(G.parameters())
+        self.d_opt = d_opt or Adam(D.parameters())
+        self.n_critic, self.clip_value = int(n_critic), clip_value
+        self.record_grads, self.rng = record_grads, rng
+        self.step_count = 0
+        self.batch_size = 64      # G's batch when g_step() is called on its own; step() sets it
+        self._last_fake = None   # the batch of the latest D step, reused by the next G step
+
+    @property
+    def backend(self):
+        return backend_of(self.G.parameters()[0].data)
+
+    def sample_noise(self, n):
+        """z ~ N(0, I), drawn on the CPU from the seeded generator, moved to G's backend."""
+        z = get_rng(self.rng).standard_normal((n, self.z_dim)).astype(self.G.parameters()[0].dtype)
+        return to_backend(z, self.backend)
+
+    def generate(self, n=None, z=None):
+        """Samples from G in its current mode (no gradients kept for anyone)."""
+        self._last_fake = None   # G's forward cache now belongs to this batch, not the D step's
+        return self.G.forward(self.sample_noise(n) if z is None else z)
+
+    # -- the discriminator's step ---------------------------------------------------------
+    def d_step(self, real, record=None):
+        G, D, obj = self.G, self.D, self.objective
+        record = record or StepRecord(self.step_count)
+        fake = G.forward(self.sample_noise(len(real)))  # G's cache is kept for a G step that reuses it
+
+        D.zero_grad()
+        # 1. D on the real batch: push D(x) towards "real".
+        real_logits = D.forward(real)
+        loss_real, dlogits = obj.d_real(real_logits)
+        D.backward(dlogits)                              # adds dLoss_real/dtheta_D into every D .grad
+        # 2. D on the fake batch: push D(G(z)) towards "fake". These gradients ADD to the above,
+        #    because D's loss is the sum of both terms. The input gradient D.backward returns here
+        #    (dLoss/dfake) is dropped: G is not being trained in this step.
+        fake_logits = D.forward(fake)
+        loss_fake, dlogits = obj.d_fake(fake_logits)
+        D.backward(dlogits)
+        if self.record_grads:
+            record.grads.update({f"D/{n}": p.grad.copy() for n, p in D.named_parameters()})
+        record.grad_norms.update(layer_grad_norms(D, "D"))
+        # 3. Only now does D change.
+        self.d_opt.step()
+        if self.clip_value is not None:
+            for p in D.parameters():
+                get_array_module(p.data).clip(p.data, -self.clip_value, self.clip_value, out=p.data)
+
+        record.d_loss_real, record.d_loss_fake = loss_real, loss_fake
+        record.d_loss = loss_real + loss_fake
+        record.d_real = _mean(obj.d_output(real_logits))
+        record.d_fake = _mean(obj.d_output(fake_logits))
+        record.d_accuracy = 0.5 * (_mean(real_logits > obj.threshold) + _mean(fake_logits <= obj.threshold))
+        self._last_fake = fake
+        return record
+
+    # -- the generator's step -------------------------------------------------------------
+    def g_step(self, record=None, batch_size=None):
+        G, D, obj = self.G, self.D, self.objective
+        record = record or StepRecord(self.step_count)
+        if self._last_fake is not None:
+            # Reuse the batch of the last D step (G has not changed since, and G's forward cache
+            # still belongs to it), now judged by the updated D -- the DCGAN reference recipe.
+            fake, self._last_fake = self._last_fake, None
+        else:
+            fake = G.forward(self.sample_noise(batch_size or self.batch_size))
+
+        logits = D.forward(fake)
+        loss, dlogits = obj.g(logits)
+        # Backward THROUGH D: the returned input gradient dLoss_G/dfake is the signal G learns from.
+        dfake = D.backward(dlogits)
+        # D.backward also added gradients into D's own parameters. They are not D's to use
+        # (D is fixed during G's step), so they are discarded before anything can apply them.
+        D.zero_grad()
+        G.zero_grad()
+        G.backward(dfake)                                # now dLoss_G/dtheta_G sits in G's .grad
+        if self.record_grads:
+            record.grads["G/input"] = dfake.copy()       # the gradient handed from D to G
+            record.grads.update({f"G/{n}": p.grad.copy() for n, p in G.named_parameters()})
+        record.grad_norms.update(layer_grad_norms(G, "G"))
+        self.g_opt.step()
+
+        record.g_loss = loss
+        record.d_fake_after = _mean(obj.d_output(logits))
+        return record
+
+    def step(self, real_batches):
+        """One round of the game: n_critic D steps (one real batch each), then one G step.
+
+        ``real_batches`` is a batch, or a list of n_critic batches.
+        """
+        batches = real_batches if isinstance(real_batches, (list, tuple)) else [real_batches]
+        if len(batches) != self.n_critic:
+            raise ValueError(f"step() needs {self.n_critic} real batches (n_critic), got {len(batches)}")
+        record = StepRecord(self.step_count)
+        for real in batches:
+            record.grad_norms.clear()
+            self.d_step(real, record)
+        self.batch_size = len(batches[-1])
+        if self.n_critic > 1:
+            self._last_fake = None   # with several critic steps, G gets a fresh batch of its own
+        self.g_step(record)
+        self.step_count += 1
+        return record
+
+
+def _mean(a):
+    return float(to_numpy(a.mean()))
