@@ -1,0 +1,184 @@
+"""``minigan train | sample | evaluate | gradcheck | bench`` -- the command line."""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def build_parser():
+    from .presets import PRESETS
+    from .losses import OBJECTIVES, ALIASES
+    parser = _Parser(prog="minigan", description="A from-scratch GAN library you can read.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a preset and save metrics, pictures and a checkpoint")
+    t.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS))
+    t.add_argument("--dataset", help="override the preset's data set (e.g. mnist, fashion-mnist, digits)")
+    t.add_argument("--data-dir", help="folder holding the data set's files")
+    length = t.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=_positive(int))
+    length.add_argument("--epochs", type=_positive(int))
+    t.add_argument("--batch-size", type=_positive(int))
+    t.add_argument("--objective", choices=sorted(set(OBJECTIVES) | set(ALIASES)))
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", help="output folder (default: a new folder under ./runs/)")
+    t.add_argument("--backend", choices=["numpy", "cupy"])
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    t.add_argument("--checkpoint-every", type=_positive(int))
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("sample", help="draw samples from a trained generator")
+    s.add_argument("--checkpoint", required=True)
+    s.add_argument("-n", type=_positive(int), default=64)
+    s.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (a picture)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--backend", choices=["numpy", "cupy"])
+
+    e = sub.add_parser("evaluate", help="measure a trained generator")
+    e.add_argument("--checkpoint", required=True)
+    e.add_argument("-n", type=_positive(int), default=2500, help="samples to draw (PacGAN uses 2,500)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.add_argument("--backend", choices=["numpy", "cupy"])
+
+    g = sub.add_parser("gradcheck", help="check every hand-written backward against finite differences")
+    g.add_argument("--tol", type=float, default=1e-6)
+    g.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+DEFAULT_PRESET = "ring8"
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate,
+                "gradcheck": cmd_gradcheck}[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except _UserError as err:
+        print(f"minigan {args.command}: error: {err}", file=sys.stderr)
+        return err.status
+
+
+class _UserError(Exception):
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+def _friendly(fn):
+    """Turn the errors a user can cause into one-line messages instead of tracebacks."""
+    def wrapper(args):
+        from .backend import BackendUnavailable
+        from .checkpoint import CheckpointError
+        from .train import RunExists, TrainingDiverged
+        try:
+            return fn(args)
+        except (CheckpointError, TrainingDiverged, FileNotFoundError) as err:
+            raise _UserError(str(err), 1) from None
+        except (RunExists, BackendUnavailable, ValueError) as err:   # bad input: status 2, like a bad flag
+            raise _UserError(str(err), 2) from None
+    return wrapper
+
+
+@_friendly
+def cmd_train(args):
+    from .train import Run
+    run = Run(preset=args.preset, out=args.out, steps=args.steps, epochs=args.epochs,
+              batch_size=args.batch_size, seed=args.seed, backend=args.backend, objective=args.objective,
+              data_dir=args.data_dir, dataset=args.dataset, resume=args.resume,
+              checkpoint_every=args.checkpoint_every, progress=not args.no_progress)
+    run.train()
+    print(f"trained {run.preset.name} for {run.step} steps; results in {run.out}")
+    return 0
+
+
+def _generate(args, n):
+    import minigan
+    from .backend import to_numpy
+    from .train import load_gan
+    gan, header, _ = load_gan(args.checkpoint, args.backend)
+    minigan.seed(args.seed)
+    gan.G.eval()
+    chunks = [to_numpy(gan.generate(min(500, n - i))) for i in range(0, n, 500)]
+    return np.concatenate(chunks).astype(np.float32), header
+
+
+@_friendly
+def cmd_sample(args):
+    samples, _ = _generate(args, args.n)
+    ext = os.path.splitext(args.out)[1].lower()
+    if ext not in (".npy", ".png"):
+        raise _UserError(f"--out must end in .npy or .png, got {args.out!r}", 2)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    if ext == ".npy":
+        np.save(args.out, samples)
+    elif samples.ndim == 2:
+        from . import viz
+        viz.save_field(args.out, samples, samples, title=f"{args.n} samples")
+    else:
+        from . import viz
+        viz.save_image_grid(samples, args.out, scale=max(1, 112 // samples.shape[-1]))
+    print(f"wrote {args.n} samples of shape {samples.shape[1:]} to {args.out}")
+    return 0
+
+
+@_friendly
+def cmd_evaluate(args):
+    from .data import MIXTURES, get_mixture
+    from .metrics import mode_metrics
+    samples, header = _generate(args, args.n)
+    from .presets import get_preset
+    dataset = header["config"].get("overrides", {}).get("dataset") or get_preset(header["config"]["preset"]).dataset
+    if dataset not in MIXTURES:
+        raise _UserError(f"evaluate: no metrics yet for data set {dataset!r}", 2)
+    result = {"checkpoint": args.checkpoint, "dataset": dataset, "step": header["step"],
+              **mode_metrics(samples, get_mixture(dataset))}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{dataset} after {result['step']} steps, {result['n_samples']} samples:")
+        print(f"  modes captured      {result['modes']} / {len(result['counts'])}")
+        print(f"  high-quality        {result['high_quality']:.1f} %")
+        print(f"  reverse KL          {result['reverse_kl']:.3f}")
+    return 0
+
+
+@_friendly
+def cmd_gradcheck(args):
+    from .checks import run_all
+    rows = run_all(seed=args.seed, tol=args.tol)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'name':<{width}}  max rel. error  verdict")
+    for name, err, ok in rows:
+        print(f"{name:<{width}}  {err:14.2e}  {'ok' if ok else 'FAIL'}")
+    failed = [r for r in rows if not r[2]]
+    print(f"{len(rows) - len(failed)} of {len(rows)} passed (float64, tolerance {args.tol:g})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
