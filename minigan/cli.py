@@ -53,6 +53,8 @@ def build_parser():
     s.add_argument("-n", type=_positive(int), default=64)
     s.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (a picture)")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--interpolate", type=_positive(int), metavar="STEPS",
+                   help="instead: n strips, each walking the latent space between two noise vectors in STEPS steps")
     s.add_argument("--backend", choices=["numpy", "cupy"])
 
     e = sub.add_parser("evaluate", help="measure a trained generator")
@@ -68,7 +70,7 @@ def build_parser():
     return parser
 
 
-DEFAULT_PRESET = "ring8"
+DEFAULT_PRESET = "dcgan-digits"
 
 
 def main(argv=None):
@@ -116,23 +118,41 @@ def cmd_train(args):
     return 0
 
 
-def _generate(args, n):
+def slerp(z0, z1, t):
+    """Spherical interpolation between noise vectors: it keeps the norm a Gaussian z typically has,
+    where a straight line would pass through the unlikely low-norm middle (White 2016)."""
+    cos = np.sum(z0 * z1, axis=-1, keepdims=True) / (np.linalg.norm(z0, axis=-1, keepdims=True)
+                                                     * np.linalg.norm(z1, axis=-1, keepdims=True))
+    omega = np.arccos(np.clip(cos, -1, 1))
+    so = np.sin(omega)
+    so = np.where(so < 1e-8, 1.0, so)
+    return np.sin((1 - t) * omega) / so * z0 + np.sin(t * omega) / so * z1
+
+
+def _generate(args, n, interpolate=None):
     import minigan
-    from .backend import to_numpy
+    from .backend import to_backend, to_numpy
     from .train import load_gan
     gan, header, _ = load_gan(args.checkpoint, args.backend)
     minigan.seed(args.seed)
     gan.G.eval()
-    chunks = [to_numpy(gan.generate(min(500, n - i))) for i in range(0, n, 500)]
+    if interpolate:
+        ends = to_numpy(gan.sample_noise(2 * n)).astype(np.float64)
+        t = np.linspace(0, 1, interpolate)[None, :, None]
+        z = slerp(ends[:n, None, :], ends[n:, None, :], t).reshape(n * interpolate, -1)
+        z = to_backend(z.astype(np.float32), gan.backend)
+        chunks = [to_numpy(gan.generate(z=z[i:i + 500])) for i in range(0, len(z), 500)]
+    else:
+        chunks = [to_numpy(gan.generate(min(500, n - i))) for i in range(0, n, 500)]
     return np.concatenate(chunks).astype(np.float32), header
 
 
 @_friendly
 def cmd_sample(args):
-    samples, _ = _generate(args, args.n)
     ext = os.path.splitext(args.out)[1].lower()
     if ext not in (".npy", ".png"):
         raise _UserError(f"--out must end in .npy or .png, got {args.out!r}", 2)
+    samples, _ = _generate(args, args.n, args.interpolate)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     if ext == ".npy":
         np.save(args.out, samples)
@@ -141,8 +161,9 @@ def cmd_sample(args):
         viz.save_field(args.out, samples, samples, title=f"{args.n} samples")
     else:
         from . import viz
-        viz.save_image_grid(samples, args.out, scale=max(1, 112 // samples.shape[-1]))
-    print(f"wrote {args.n} samples of shape {samples.shape[1:]} to {args.out}")
+        viz.save_image_grid(samples, args.out, nrow=args.interpolate,
+                            scale=max(1, 112 // samples.shape[-1]))
+    print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {args.out}")
     return 0
 
 

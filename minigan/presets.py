@@ -103,6 +103,90 @@ register(Preset("grid25", "25 Gaussians on a 5x5 grid; MLP G and D", "grid25", z
                 steps=10000, lr_decay=True, sources=_TOY_SOURCES))
 
 
+# -- image presets ----------------------------------------------------------------------------
+# dcgan-mnist is the DCGAN of TensorFlow's DCGAN tutorial, layer for layer; its LeakyReLU slope 0.3 is
+# Keras's default, which that tutorial uses, and its weights start from Keras's default Glorot-uniform
+# ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of size 100) is Radford et al.'s.
+_DCGAN_SOURCES = {
+    "architecture": "TensorFlow DCGAN tutorial (generator and discriminator models)",
+    "LeakyReLU slope 0.3, Glorot-uniform init": "Keras defaults, as used by that tutorial",
+    "Adam 2e-4, beta1 0.5, batch 64, z 100": "Radford et al. 2015 (DCGAN), sec. 4",
+    "dropout 0.3": "TensorFlow DCGAN tutorial",
+}
+
+
+def dcgan_mnist_G(p, batchnorm=False):
+    def block(layer, channels, shape=None):
+        bn = [] if not batchnorm else [nn.BatchNorm1d(channels) if shape == "flat" else nn.BatchNorm2d(channels)]
+        return [layer, *bn, nn.LeakyReLU(0.3)]
+    return nn.Sequential(
+        *block(nn.Dense(p.z_dim, 7 * 7 * 256, bias=False), 7 * 7 * 256, "flat"),
+        nn.Reshape((256, 7, 7)),
+        *block(nn.ConvTranspose2d(256, 128, 5, stride=1, padding="same", bias=False), 128),   # 7x7
+        *block(nn.ConvTranspose2d(128, 64, 5, stride=2, padding="same", bias=False), 64),     # 14x14
+        nn.ConvTranspose2d(64, 1, 5, stride=2, padding="same", bias=False),                   # 28x28
+        nn.Tanh())
+
+
+def dcgan_mnist_D(p):
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),     # 14x14
+        nn.Conv2d(64, 128, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),   # 7x7
+        nn.Flatten(), nn.Dense(7 * 7 * 128, 1))
+
+
+register(Preset("dcgan-mnist", "the TensorFlow tutorial's DCGAN on 28x28 digits", "mnist", z_dim=100,
+                build_G=dcgan_mnist_G, build_D=dcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10,
+                sources=_DCGAN_SOURCES))
+register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm after G's dense and transposed convolutions",
+                "mnist", z_dim=100, build_G=lambda p: dcgan_mnist_G(p, batchnorm=True), build_D=dcgan_mnist_D,
+                lr=2e-4, batch_size=64, epochs=10,
+                sources={**_DCGAN_SOURCES, "batchnorm": "the TensorFlow tutorial's generator (BatchNormalization "
+                         "after each layer but the last), Ioffe & Szegedy 2015"}))
+
+
+def mlp_mnist_G(p):
+    return nn.Sequential(nn.Dense(p.z_dim, 256), nn.LeakyReLU(0.2), nn.Dense(256, 512), nn.LeakyReLU(0.2),
+                         nn.Dense(512, 1024), nn.LeakyReLU(0.2), nn.Dense(1024, 784), nn.Tanh(),
+                         nn.Reshape((1, 28, 28)))
+
+
+def mlp_mnist_D(p):
+    return nn.Sequential(nn.Flatten(), nn.Dense(784, 512), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+                         nn.Dense(512, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Dense(256, 1))
+
+
+register(Preset("mlp-mnist", "a fully connected GAN, as in Goodfellow et al. 2014", "mnist", z_dim=100,
+                build_G=mlp_mnist_G, build_D=mlp_mnist_D, lr=2e-4, batch_size=64, epochs=10,
+                sources={"idea": "Goodfellow et al. 2014 (fully connected G and D, dropout in D)",
+                         "LeakyReLU 0.2, Adam 2e-4 / 0.5": "Radford et al. 2015"}))
+
+
+# dcgan-digits: the DCGAN pattern scaled down to scikit-learn's 8x8 digits (2x2 -> 4x4 -> 8x8 with
+# kernel 4, stride 2, padding 1 -- the DCGAN paper's upsampling block), so that `minigan train`
+# with no arguments finishes in a couple of minutes on a laptop, offline.
+def dcgan_digits_G(p):
+    return nn.Sequential(
+        nn.Dense(p.z_dim, 128 * 2 * 2, bias=False), nn.BatchNorm1d(128 * 2 * 2), nn.ReLU(),
+        nn.Reshape((128, 2, 2)),
+        nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),   # 4x4
+        nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh())                                     # 8x8
+
+
+def dcgan_digits_D(p):
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),      # 4x4
+        nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.LeakyReLU(0.2),    # 2x2
+        nn.Flatten(), nn.Dense(128 * 2 * 2, 1))
+
+
+register(Preset("dcgan-digits", "a small DCGAN for scikit-learn's 8x8 digits (offline)", "digits", z_dim=32,
+                build_G=dcgan_digits_G, build_D=dcgan_digits_D, lr=2e-4, batch_size=64, epochs=100,
+                init="dcgan",
+                sources={"blocks, ReLU in G / LeakyReLU 0.2 in D, BatchNorm in G, N(0, 0.02) init, Adam 2e-4 / 0.5":
+                         "Radford et al. 2015 (DCGAN)", "z 32, epochs 100": "chosen here to fit 8x8 digits"}))
+
+
 def get_preset(name):
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")

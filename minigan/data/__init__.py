@@ -1,4 +1,5 @@
 """Data sets: 2D toy mixtures, scikit-learn digits, MNIST and Fashion-MNIST, and a batch iterator."""
+from .datasets import IMAGE_DATASETS, load_dataset
 from .digits import load_digits
 from .idx import IDXError, read_idx, write_idx
 from .loader import batches
@@ -9,5 +10,5 @@ __all__ = [
     "Mixture", "MIXTURES", "get_mixture",
     "load_digits", "load_mnist", "load_fashion_mnist", "DatasetNotFound", "ChecksumError",
     "IDXError", "read_idx", "write_idx",
-    "batches",
+    "batches", "load_dataset", "IMAGE_DATASETS",
 ]

@@ -1,0 +1,89 @@
+"""Every preset builds, maps noise to the right image shape and D to one logit; image runs resume exactly."""
+import numpy as np
+import pytest
+
+import minigan
+from minigan import checkpoint
+from minigan.cli import main
+from minigan.presets import PRESETS, get_preset
+from minigan.train import Run
+
+SHAPES = {"ring8": (2,), "grid25": (2,), "dcgan-mnist": (1, 28, 28), "dcgan-mnist-bn": (1, 28, 28),
+          "mlp-mnist": (1, 28, 28), "dcgan-digits": (1, 8, 8)}
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_preset_shapes(name, backend):
+    minigan.seed(0)
+    gan = get_preset(name).build(backend)
+    z = gan.sample_noise(3)
+    assert z.shape == (3, get_preset(name).z_dim)
+    fake = gan.G.forward(z)
+    assert fake.shape == (3, *SHAPES[name])
+    assert gan.D.forward(fake).shape == (3, 1)
+    if len(SHAPES[name]) == 3:   # images come out of a tanh
+        assert float(abs(fake).max()) <= 1.0
+
+
+def test_dcgan_mnist_is_the_tutorial_architecture():
+    gan = get_preset("dcgan-mnist").build()
+    text = repr(gan.G) + repr(gan.D)
+    for part in ("Dense(100 -> 12544, bias=False)", "Reshape", "ConvTranspose2d(256 -> 128", "ConvTranspose2d(128 -> 64",
+                 "ConvTranspose2d(64 -> 1", "Tanh", "Conv2d(1 -> 64", "Conv2d(64 -> 128", "Dropout(p=0.3)",
+                 "Dense(6272 -> 1)"):
+        assert part in text, part
+    assert gan.G.num_parameters() == 100 * 12544 + 256 * 128 * 25 + 128 * 64 * 25 + 64 * 25
+    assert not any("BatchNorm" in repr(l) for l in gan.G)
+    assert sum("BatchNorm" in repr(l) for l in get_preset("dcgan-mnist-bn").build().G) == 3
+    assert gan.g_opt.lr == 2e-4 and gan.g_opt.betas == (0.5, 0.999)
+
+
+def _digits(tmp_path, name, **kw):
+    return Run("dcgan-digits", out=str(tmp_path / name), steps=12, batch_size=16, progress=False, **kw)
+
+
+def test_image_run_is_reproducible_and_resumes_bit_for_bit(tmp_path):
+    _digits(tmp_path, "a", seed=5).train()
+    _digits(tmp_path, "b", seed=5).train()
+    half = _digits(tmp_path, "c", seed=5).train(until=7)
+    assert half.stream.pos == 7 * 16
+    _digits(tmp_path, "c", resume=True).train()
+    texts = [(tmp_path / n / "metrics.csv").read_text() for n in "abc"]
+    assert texts[0] == texts[1] == texts[2]
+    a, _ = checkpoint.load(tmp_path / "a" / "checkpoint.npz")
+    c, _ = checkpoint.load(tmp_path / "c" / "checkpoint.npz")
+    assert all(np.array_equal(a[k], c[k]) for k in a)   # BatchNorm running stats and Adam moments too
+    assert any(k.endswith("running_var") for k in a)
+
+
+def test_image_run_leaves_grids_curves_gif_and_samples(tmp_path):
+    out = tmp_path / "img"
+    assert main(["train", "--epochs", "2", "--batch-size", "256", "--out", str(out), "--no-progress"]) == 0
+    for name in ("samples/epoch_001.png", "samples/epoch_002.png", "samples.png", "samples.gif",
+                 "curves.png", "checkpoint.npz", "metrics.csv"):
+        assert (out / name).stat().st_size > 0, name
+    npy = tmp_path / "s.npy"
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.npz"), "-n", "10", "--out", str(npy)]) == 0
+    x = np.load(npy)
+    assert x.shape == (10, 1, 8, 8) and x.dtype == np.float32 and x.min() >= -1 and x.max() <= 1
+    strip = tmp_path / "strip.npy"
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.npz"), "-n", "2", "--interpolate", "5",
+                 "--out", str(strip)]) == 0
+    x = np.load(strip)
+    assert x.shape == (10, 1, 8, 8)
+    png = tmp_path / "grid.png"
+    assert main(["sample", "--checkpoint", str(out / "checkpoint.npz"), "-n", "16", "--out", str(png)]) == 0
+    assert png.stat().st_size > 0
+
+
+def test_slerp_walks_between_the_two_ends():
+    from minigan.cli import slerp
+    rng = np.random.default_rng(0)
+    z0, z1 = rng.standard_normal((2, 4, 100))
+    t = np.linspace(0, 1, 7)[None, :, None]
+    path = slerp(z0[:, None], z1[:, None], t)
+    assert np.allclose(path[:, 0], z0) and np.allclose(path[:, -1], z1)
+    # ends of equal norm: the whole path keeps that norm (a straight line would dip in the middle)
+    z1 = z1 / np.linalg.norm(z1, axis=-1, keepdims=True) * np.linalg.norm(z0, axis=-1, keepdims=True)
+    path = slerp(z0[:, None], z1[:, None], t)
+    assert np.allclose(np.linalg.norm(path, axis=-1), np.linalg.norm(z0, axis=-1)[:, None])
