@@ -38,11 +38,13 @@ def numerical_gradient(loss, x, eps=1e-5):
     return grad
 
 
-def relative_error(analytic, numeric):
+def relative_error(analytic, numeric, atol=1e-8):
     """Largest elementwise |a - n| / (|a| + |n|).
 
-    Elements much smaller than the tensor's largest are measured against a floor of
-    1e-2 of that scale, so rounding noise on a near-zero entry is not mistaken for a bug.
+    Two allowances for the rounding noise of finite differences (~1e-10 in float64): elements
+    much smaller than the tensor's largest are measured against a floor of 1e-2 of that scale,
+    and differences below ``atol`` count as agreement -- so an exactly zero gradient (a bias
+    right before BatchNorm, say) is not mistaken for a wrong one.
     """
     a, n = to_numpy(analytic).astype(np.float64), to_numpy(numeric).astype(np.float64)
     if a.shape != n.shape:
@@ -50,10 +52,10 @@ def relative_error(analytic, numeric):
     if a.size == 0:
         return 0.0
     scale = max(np.abs(a).max(), np.abs(n).max())
-    if scale == 0:
+    if scale <= atol:
         return 0.0
     denom = np.maximum(np.abs(a) + np.abs(n), 1e-2 * scale)
-    return float((np.abs(a - n) / denom).max())
+    return float((np.maximum(np.abs(a - n) - atol, 0) / denom).max())
 
 
 def _require_float64(name, array):

@@ -273,6 +273,8 @@ class Run:
                      "objective, label smoothing, or a weaker D.")
 
     def _watch_collapse(self, samples):
+        if self.step < self.total_steps // 10:
+            return   # an untrained G maps every z to nearly the same output; that is not collapse yet
         spread = float(np.mean(samples.std(axis=0)))
         reference = float(np.mean(self._reference.std(axis=0)))
         if reference > 0 and spread < self.COLLAPSE_RATIO * reference:
