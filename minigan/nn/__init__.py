@@ -1,4 +1,8 @@
 """Stateful layers that wrap the pure ops in ``minigan.ops``."""
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .base import Layer, Parameter, Sequential, ShapeError, summary
+from .conv import Conv2d, ConvTranspose2d
 from .linear import Dense
+from .dropout import Dropout
+from .norm import BatchNorm1d, BatchNorm2d
+from .shape import Flatten, Reshape, Upsample
