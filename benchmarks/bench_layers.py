@@ -12,10 +12,7 @@ median. PyTorch's inputs require grad, because minigan always returns dx (and in
 input gradient is what trains G). Results go to benchmarks/results/bench_layers.{json,md}.
 """
 import argparse
-import datetime
 import json
-import os
-import platform
 import sys
 import time
 import tracemalloc
@@ -31,6 +28,14 @@ import minigan  # noqa: E402
 from minigan.backend import default_backend, get_xp, synchronize, to_numpy  # noqa: E402
 from minigan.nn import Conv2d, ConvTranspose2d, Dense  # noqa: E402
 from minigan.ops.conv import clear_workspace  # noqa: E402
+
+try:
+    from .common import (blas_kernel, has_avx512, machine_info, median_ms, torch_same_conv2d,
+                         torch_same_conv_transpose2d)
+except ImportError:   # run as a script or loaded from its path: there is no parent package
+    sys.path.insert(0, str(HERE))
+    from common import (blas_kernel, has_avx512, machine_info, median_ms, torch_same_conv2d,  # noqa: E402
+                        torch_same_conv_transpose2d)
 
 
 # name, kind, constructor arguments, input shape without the batch
@@ -54,21 +59,13 @@ def minigan_layer(kind, args, backend):
 
 
 def torch_layer(torch, kind, args, in_shape):
-    """The PyTorch twin. TF's "same" is reproduced exactly: for a stride-2 conv on 28 or 14
-    pixels TF pads (1, 2), which needs an explicit F.pad; a stride-2 transposed conv is
-    padding=2 with output_padding=1 (the same arithmetic, the output shifted by one pixel,
-    which does not change the cost)."""
-    nn, F = torch.nn, torch.nn.functional
+    """The PyTorch twin, with TF's "same" padding reproduced exactly (see common.py)."""
     if kind == "dense":
-        return nn.Linear(args["in_features"], args["out_features"], bias=args.get("bias", True))
+        return torch.nn.Linear(args["in_features"], args["out_features"], bias=args.get("bias", True))
     s, bias = args["stride"], args.get("bias", True)
     if kind == "convT":
-        return nn.ConvTranspose2d(args["in_channels"], args["out_channels"], KERNEL, s, padding=2,
-                                  output_padding=s - 1, bias=bias)
-    from minigan.ops.conv import same_padding
-    (top, bottom), (left, right) = same_padding(in_shape[1:], KERNEL, s)
-    conv = nn.Conv2d(args["in_channels"], args["out_channels"], KERNEL, s, padding=0, bias=bias)
-    return nn.Sequential(nn.ZeroPad2d((left, right, top, bottom)), conv)
+        return torch_same_conv_transpose2d(torch, args["in_channels"], args["out_channels"], KERNEL, s, bias)
+    return torch_same_conv2d(torch, args["in_channels"], args["out_channels"], KERNEL, s, in_shape[1:], bias)
 
 
 def im2col_bytes(kind, x_shape, out_shape, itemsize):
@@ -79,10 +76,6 @@ def im2col_bytes(kind, x_shape, out_shape, itemsize):
     if kind == "conv":    # columns of the input, one per output pixel
         return x_shape[1] * area * out_shape[0] * out_shape[2] * out_shape[3] * itemsize
     return out_shape[1] * area * x_shape[0] * x_shape[2] * x_shape[3] * itemsize   # convT: of its output
-
-
-def median_ms(samples):
-    return float(np.median(samples) * 1e3)
 
 
 def run(batch=64, repeats=20, warmup=3, use_torch=True, backend=None, print_fn=print):
@@ -144,56 +137,7 @@ def run(batch=64, repeats=20, warmup=3, use_torch=True, backend=None, print_fn=p
         row["ratio"] = row["minigan_ms"] / row["torch_ms"] if theirs else None
         rows.append(row)
         print_fn(format_row(row))
-    return dict(rows=rows, info=machine_info(torch, backend, batch, repeats))
-
-
-def machine_info(torch, backend, batch, repeats):
-    blas = "unknown"
-    try:
-        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{deps.get('name')} {deps.get('version')}"
-    except Exception:  # older NumPy prints instead of returning
-        pass
-    blas += f", {blas_kernel()} kernels"
-    return dict(
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        machine=platform.machine(), processor=platform.processor() or _cpu_model(), cpus=os.cpu_count(),
-        platform=platform.platform(), python=platform.python_version(), numpy=np.__version__, blas=blas,
-        minigan=minigan.__version__, backend=backend, batch=batch, repeats=repeats, dtype="float32",
-        torch=None if torch is None else torch.__version__,
-        torch_threads=None if torch is None else torch.get_num_threads(),
-    )
-
-
-def blas_kernel():
-    """The CPU kernel family OpenBLAS picked at start-up (e.g. Haswell = AVX2, SkylakeX = AVX-512).
-
-    OpenBLAS chooses once, when NumPy is imported; on a CPU it does not recognise it may fall
-    back to an older family. OPENBLAS_CORETYPE=SkylakeX, set before Python starts, overrides it.
-    """
-    try:
-        from threadpoolctl import threadpool_info
-        return next((i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"),
-                    "non-OpenBLAS")
-    except ImportError:
-        return "unknown"
-
-
-def _has_avx512():
-    try:
-        return any(line.startswith("flags") and " avx512f" in line for line in open("/proc/cpuinfo"))
-    except OSError:
-        return False
-
-
-def _cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
+    return dict(rows=rows, info=machine_info(torch, backend, batch=batch, repeats=repeats))
 
 
 HEADER = f"{'layer':<22} {'minigan ms':>10} {'torch ms':>9} {'ratio':>6} {'im2col MB':>9} {'peak MB':>8}"
@@ -237,7 +181,7 @@ def main(argv=None):
     print(HEADER)
     result = run(args.batch, repeats, warmup=1 if args.quick else 3, use_torch=not args.no_torch,
                  backend=args.backend)
-    if blas_kernel() == "Haswell" and _has_avx512():
+    if blas_kernel() == "Haswell" and has_avx512():
         print("note: this CPU has AVX-512 but OpenBLAS runs its AVX2 (Haswell) kernels; GEMMs were ~1.7x "
               "faster here with OPENBLAS_CORETYPE=SkylakeX set before starting Python.")
     args.out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,100 @@
+"""What the benchmarks share: the stamp on every result, and PyTorch twins of minigan's "same" convs.
+
+A timing means little without the machine it was taken on, so every result file carries
+``machine_info()``: date, CPU, core count, library versions, the BLAS and the kernels it runs.
+"""
+import datetime
+import os
+import platform
+
+import numpy as np
+
+import minigan
+
+
+# --- the stamp -----------------------------------------------------------------------------------
+def machine_info(torch, backend, **extra):
+    """Date, machine and library versions; ``extra`` (batch size, repeats, ...) is appended."""
+    blas = "unknown"
+    try:
+        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{deps.get('name')} {deps.get('version')}"
+    except Exception:  # older NumPy prints instead of returning
+        pass
+    blas += f", {blas_kernel()} kernels"
+    return dict(
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        machine=platform.machine(), processor=platform.processor() or cpu_model(), cpus=os.cpu_count(),
+        platform=platform.platform(), python=platform.python_version(), numpy=np.__version__, blas=blas,
+        minigan=minigan.__version__, backend=backend, dtype="float32",
+        torch=None if torch is None else torch.__version__,
+        torch_threads=None if torch is None else torch.get_num_threads(),
+        **extra,
+    )
+
+
+def blas_kernel():
+    """The CPU kernel family OpenBLAS picked at start-up (e.g. Haswell = AVX2, SkylakeX = AVX-512).
+
+    OpenBLAS chooses once, when NumPy is imported; on a CPU it does not recognise it may fall
+    back to an older family. OPENBLAS_CORETYPE=SkylakeX, set before Python starts, overrides it.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+        return next((i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"),
+                    "non-OpenBLAS")
+    except ImportError:
+        return "unknown"
+
+
+def has_avx512():
+    try:
+        return any(line.startswith("flags") and " avx512f" in line for line in open("/proc/cpuinfo"))
+    except OSError:
+        return False
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def load_average():
+    """The 1-minute load average (None where the OS has none): how busy the cores were."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def median_ms(samples):
+    return float(np.median(samples) * 1e3)
+
+
+# --- PyTorch twins of minigan's "same" convolutions ---------------------------------------------
+def torch_same_conv2d(torch, in_channels, out_channels, kernel_size, stride, in_size, bias=True):
+    """nn.Conv2d with TensorFlow's "same" padding, reproduced exactly.
+
+    For a stride-2 conv on 28 or 14 pixels TF pads (1, 2): uneven, which nn.Conv2d cannot
+    express, so an explicit ZeroPad2d goes in front.
+    """
+    from minigan.ops.conv import same_padding
+    nn = torch.nn
+    (top, bottom), (left, right) = same_padding(in_size, kernel_size, stride)
+    conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding=0, bias=bias)
+    return nn.Sequential(nn.ZeroPad2d((left, right, top, bottom)), conv)
+
+
+def torch_same_conv_transpose2d(torch, in_channels, out_channels, kernel_size, stride, bias=True):
+    """nn.ConvTranspose2d with output = input * stride, as minigan's padding="same" gives.
+
+    For an odd kernel k: padding (k - 1) // 2 and output_padding stride - 1. The same arithmetic
+    as TF; at stride 2 the output is shifted by one pixel against TF's, which changes no cost.
+    """
+    return torch.nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride, padding=(kernel_size - 1) // 2,
+                                    output_padding=stride - 1, bias=bias)
