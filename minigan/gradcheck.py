@@ -43,8 +43,8 @@ def relative_error(analytic, numeric, atol=1e-8):
 
     Two allowances for the rounding noise of finite differences (~1e-10 in float64): elements
     much smaller than the tensor's largest are measured against a floor of 1e-2 of that scale,
-    and differences below ``atol`` count as agreement -- so an exactly zero gradient (a bias
-    right before BatchNorm, say) is not mistaken for a wrong one.
+    and a tensor whose gradients are all below ``atol`` counts as zero on both sides -- so an
+    exactly zero gradient (a bias right before BatchNorm, say) is not mistaken for a wrong one.
     """
     a, n = to_numpy(analytic).astype(np.float64), to_numpy(numeric).astype(np.float64)
     if a.shape != n.shape:
@@ -55,7 +55,7 @@ def relative_error(analytic, numeric, atol=1e-8):
     if scale <= atol:
         return 0.0
     denom = np.maximum(np.abs(a) + np.abs(n), 1e-2 * scale)
-    return float((np.maximum(np.abs(a - n) - atol, 0) / denom).max())
+    return float((np.abs(a - n) / denom).max())
 
 
 def _require_float64(name, array):

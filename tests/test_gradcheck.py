@@ -259,8 +259,9 @@ def test_relative_error_basics():
     # a near-zero element is measured against 1e-2 of the tensor's scale, not against itself
     tiny = relative_error(np.array([100.0, 1e-7]), np.array([100.0, 2e-7]), atol=0)
     assert tiny == pytest.approx(1e-7 / 1.0)
-    # differences below atol are finite-difference rounding noise: an exactly zero gradient passes...
+    # a gradient that is zero up to finite-difference rounding noise passes...
     assert relative_error(np.array([0.0, 0.0]), np.array([3e-10, -2e-10])) == 0.0
+    assert relative_error(np.array([1.0, 2.0]), np.array([1.0 + 1e-10, 2.0])) > 0   # (errors are still reported)
     # ...but a real error on a small gradient does not hide behind it
     assert relative_error(np.array([0.0, 1e-3]), np.array([1e-3, 1e-3])) > 0.5
     assert relative_error(np.float32(1.0), np.float64(1.0)) == 0.0
