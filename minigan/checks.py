@@ -7,8 +7,11 @@ kernel or a gradient of ones.
 import numpy as np
 
 from . import nn
-from .gradcheck import check_grads
+from . import rng as _rng
+from .gradcheck import check_grads, numerical_gradient, relative_error
 from .losses import OBJECTIVES
+from .nn import second_order
+from . import regularizers
 
 
 def _randomize(layer, rng):
@@ -38,6 +41,15 @@ def _layer_cases():
         ("BatchNorm2d", lambda: nn.BatchNorm2d(3), (3, 3, 4, 5)),
         ("BatchNorm2d (eval)", lambda: nn.BatchNorm2d(3).eval(), (2, 3, 4, 3)),
         ("Upsample", lambda: nn.Upsample(2), (2, 3, 3, 4)),
+        # Spectral norm in eval mode: u stays put between the checker's forwards (in training mode
+        # each forward takes a power-iteration step, so the function itself would move).
+        ("SpectralNorm(Dense)", lambda: nn.SpectralNorm(nn.Dense(5, 4)).eval(), (3, 5)),
+        ("SpectralNorm(Conv2d k3 s2 p1)", lambda: nn.SpectralNorm(nn.Conv2d(2, 3, 3, stride=2, padding=1)).eval(),
+         (2, 2, 5, 4)),
+        ("Pack(3)", lambda: nn.Pack(3), (6, 2)),
+        ("Pack(3) (eval: copies)", lambda: nn.Pack(3).eval(), (4, 2)),
+        ("MinibatchStdDev (N, d)", nn.MinibatchStdDev, (5, 3)),
+        ("MinibatchStdDev (N, C, H, W)", nn.MinibatchStdDev, (3, 2, 3, 2)),
     ]
     if hasattr(nn, "Conv2d"):
         cases += [
@@ -68,6 +80,100 @@ def _objective_cases():
             yield f"objective {name}.{term}", fn
 
 
+# -- second order: the lifted layers of minigan.nn.second_order, and the penalties -----------------
+def _second_order_cases():
+    """(name, layer factory, input shape): every layer a penalised D may contain."""
+    return [
+        ("Dense", lambda: nn.Dense(4, 3), (5, 4)),
+        ("ReLU", nn.ReLU, (4, 5)),
+        ("LeakyReLU", lambda: nn.LeakyReLU(0.2), (4, 5)),
+        ("Tanh", nn.Tanh, (4, 5)),
+        ("Sigmoid", nn.Sigmoid, (4, 5)),
+        ("Dropout (train)", lambda: nn.Dropout(0.3), (4, 5)),
+        ("Flatten", nn.Flatten, (2, 3, 2, 2)),
+        ("Reshape", lambda: nn.Reshape((2, 3)), (3, 6)),
+        ("Pack(2)", lambda: nn.Pack(2), (6, 3)),
+        ("Pack(2) (eval: copies)", lambda: nn.Pack(2).eval(), (3, 3)),
+        ("Conv2d (k3 s2 p1)", lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1), (2, 2, 5, 6)),
+        ("Conv2d (k5 s2 same)", lambda: nn.Conv2d(2, 2, 5, stride=2, padding="same"), (2, 2, 6, 5)),
+        ("SpectralNorm(Dense)", lambda: nn.SpectralNorm(nn.Dense(4, 3)).eval(), (3, 4)),
+        ("SpectralNorm(Conv2d)", lambda: nn.SpectralNorm(nn.Conv2d(2, 2, 3, padding=1)).eval(), (2, 2, 3, 4)),
+        ("stack: Dense-Tanh-Dense-Sigmoid-Dense",
+         lambda: nn.Sequential(nn.Dense(3, 5), nn.Tanh(), nn.Dense(5, 4), nn.Sigmoid(), nn.Dense(4, 2)), (4, 3)),
+    ]
+
+
+def check_second_order(layer, x, rng):
+    """Check a layer's two second-order rules against finite differences of FIRST-order quantities.
+
+    With random t (input tangent), a_bar and t_bar (output adjoints), the rules claim
+      * tangent_forward:  J t          = (f(x + eps t) - f(x - eps t)) / (2 eps)
+      * pair_backward:    the gradient of  L(x, t, theta) = <a_bar, f(x)> + <t_bar, J t>, where
+        <t_bar, J t> = <J^T t_bar, t> is computed with the ordinary backward -- so perturbing x or
+        theta and recomputing the first-order input gradient is the ground truth.
+    Returns {quantity: max relative error}.
+    """
+    params = list(layer.named_parameters())
+    state = _rng.get_state()                       # Dropout must draw one mask for every forward
+    out = layer.forward(x)
+    t = rng.standard_normal(x.shape)
+    a_bar, t_bar = rng.standard_normal(out.shape), rng.standard_normal(out.shape)
+    layer.zero_grad()
+    t_out, tcache = second_order.tangent_forward(layer, t)
+    a_bar_in, t_bar_in = second_order.pair_backward(layer, a_bar, t_bar, tcache)
+    analytic = {name: p.grad.copy() for name, p in params}
+
+    def forward(at):
+        _rng.set_state(state)
+        return layer.forward(at)
+
+    def lifted_loss():
+        value = float((a_bar * forward(x)).sum())
+        return value + float((layer.backward(t_bar) * t).sum())
+
+    eps = 1e-5
+    errors = {"tangent J t": relative_error(t_out, (forward(x + eps * t) - forward(x - eps * t)) / (2 * eps)),
+              "x_bar": relative_error(a_bar_in, numerical_gradient(lifted_loss, x)),
+              "t_bar (= J^T t_bar)": relative_error(t_bar_in, numerical_gradient(lifted_loss, t))}
+    for name, p in params:
+        errors[name] = relative_error(analytic[name], numerical_gradient(lifted_loss, p.data))
+    _rng.set_state(state)
+    return errors
+
+
+def _penalty_cases():
+    """(name, D factory, input shape, penalty): the whole WGAN-GP and R1 gradients."""
+    def mlp_d():
+        return nn.Sequential(nn.Dense(2, 6), nn.LeakyReLU(0.2), nn.Dense(6, 5), nn.Tanh(), nn.Dense(5, 1))
+
+    def pac_sn_d():
+        return nn.Sequential(nn.Pack(2), nn.SpectralNorm(nn.Dense(4, 5)).eval(), nn.Sigmoid(),
+                             nn.SpectralNorm(nn.Dense(5, 1)).eval())
+
+    def conv_d():
+        return nn.Sequential(nn.Conv2d(1, 3, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
+                             nn.Conv2d(3, 2, 3, stride=2, padding=1), nn.Tanh(), nn.Flatten(), nn.Dense(8, 1))
+    return [
+        ("WGAN-GP penalty, MLP critic", mlp_d, (5, 2), regularizers.one_centered),
+        ("R1 penalty, MLP critic", mlp_d, (5, 2), regularizers.zero_centered),
+        ("WGAN-GP penalty, Pack(2)+SpectralNorm critic", pac_sn_d, (6, 2), regularizers.one_centered),
+        ("WGAN-GP penalty, conv critic", conv_d, (3, 1, 7, 6), regularizers.one_centered),
+        ("R1 penalty, conv critic", conv_d, (3, 1, 7, 6), regularizers.zero_centered),
+    ]
+
+
+def check_penalty(D, x, penalty):
+    """The penalty's gradient (parameters and points) against finite differences of the penalty."""
+    _, grads, dx = regularizers.penalty_and_gradients(D, x, penalty)
+
+    def value():
+        return regularizers.penalty_value(D, x, penalty)
+    errors = {"x": relative_error(dx, numerical_gradient(value, x))}
+    for name, p in D.named_parameters():
+        errors[name] = relative_error(grads[name], numerical_gradient(value, p.data))
+    return errors
+
+
 def run_all(seed=0, tol=1e-6):
     """Run every case; returns a list of (name, max relative error, passed)."""
     rng = np.random.default_rng(seed)
@@ -79,6 +185,18 @@ def run_all(seed=0, tol=1e-6):
         rows.append((name, worst, worst < tol))
     for name, fn in _objective_cases():
         errors = check_grads(fn, rng.standard_normal((5, 1)) * 3, tol=tol, raise_on_fail=False)
+        worst = max(errors.values())
+        rows.append((name, worst, worst < tol))
+    for name, make, shape in _second_order_cases():
+        layer = _randomize(make(), rng)
+        errors = check_second_order(layer, rng.standard_normal(shape) * 1.5 + 0.1, rng)
+        worst = max(errors.values())
+        rows.append((f"second order: {name}", worst, worst < tol))
+    for name, make, shape, penalty in _penalty_cases():
+        D = _randomize(make(), rng)
+        for p in D.parameters():
+            p.data *= 0.5                          # keep sigmoid/tanh off their flat tails
+        errors = check_penalty(D, rng.standard_normal(shape), penalty)
         worst = max(errors.values())
         rows.append((name, worst, worst < tol))
     return rows

@@ -40,7 +40,12 @@ def build_parser():
     length.add_argument("--steps", type=_positive(int))
     length.add_argument("--epochs", type=_positive(int))
     t.add_argument("--batch-size", type=_positive(int))
-    t.add_argument("--objective", choices=sorted(set(OBJECTIVES) | set(ALIASES)))
+    from .recipes import RECIPES
+    t.add_argument("--objective", choices=sorted(set(OBJECTIVES) | set(ALIASES) | set(RECIPES)),
+                   help="an objective, or a recipe that also sets the regulariser and optimizer "
+                        "(wgan, wgan-gp, hinge-sn, r1, mbstd, pacgan2/3/4)")
+    t.add_argument("--pack", type=_positive(int), metavar="M",
+                   help="PacGAN: D judges packs of M samples (2D presets; batch size divisible by M)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", help="output folder (default: a new folder under ./runs/)")
     t.add_argument("--backend", choices=["numpy", "cupy"])
@@ -110,7 +115,9 @@ def _friendly(fn):
 def cmd_train(args):
     from .train import Run
     run = Run(preset=args.preset, out=args.out, steps=args.steps, epochs=args.epochs,
-              batch_size=args.batch_size, seed=args.seed, backend=args.backend, objective=args.objective,
+              batch_size=args.batch_size, seed=args.seed, backend=args.backend,
+              objective="+".join(filter(None, [args.objective, args.pack and args.pack > 1 and f"pacgan{args.pack}"]))
+              or None,
               data_dir=args.data_dir, dataset=args.dataset, resume=args.resume,
               checkpoint_every=args.checkpoint_every, progress=not args.no_progress)
     run.train()

@@ -18,6 +18,7 @@ import numpy as np
 from .backend import backend_of, get_array_module, to_backend, to_numpy
 from .losses import get_objective
 from .optim import Adam
+from .regularizers import add_penalty_gradient, interpolate, one_centered, zero_centered
 from .rng import get_rng
 
 
@@ -34,6 +35,8 @@ class StepRecord:
     d_fake: float = float("nan")         # mean D(G(z)) before D's update
     d_fake_after: float = float("nan")   # mean D(G(z)) on the same batch, after D's update
     d_accuracy: float = float("nan")     # fraction of real and fake examples D classifies correctly
+    gp: float = float("nan")             # WGAN-GP's E(||grad D(x_hat)|| - 1)^2, before its weight lambda
+    r1: float = float("nan")             # R1's 1/2 E||grad D(x)||^2 on real data, before its weight gamma
     grad_norms: dict = field(default_factory=dict)   # "D/0" -> L2 norm of that layer's gradient
     grads: dict = field(default_factory=dict)        # filled only when GAN(record_grads=True)
 
@@ -59,15 +62,19 @@ class GAN:
     ``G`` maps noise (N, z_dim) to samples; ``D`` maps samples to logits (N, 1).
     ``n_critic`` D steps are taken per G step (5 for WGAN). ``clip_value`` clips D's
     weights after each D update (the original WGAN's Lipschitz constraint).
+    ``gradient_penalty`` (lambda, 10 in Gulrajani et al. 2017) and ``r1`` (gamma, Mescheder et
+    al. 2018) add a penalty on D's input gradient to D's loss; see regularizers.py.
     """
 
     def __init__(self, G, D, z_dim, objective="non_saturating", g_opt=None, d_opt=None,
-                 n_critic=1, clip_value=None, record_grads=False, rng=None):
+                 n_critic=1, clip_value=None, record_grads=False, rng=None,
+                 gradient_penalty=None, r1=None):
         self.G, self.D, self.z_dim = G, D, int(z_dim)
         self.objective = get_objective(objective)
         self.g_opt = g_opt or Adam(G.parameters())
         self.d_opt = d_opt or Adam(D.parameters())
         self.n_critic, self.clip_value = int(n_critic), clip_value
+        self.gradient_penalty, self.r1 = gradient_penalty or None, r1 or None
         self.record_grads, self.rng = record_grads, rng
         self.step_count = 0
         self.batch_size = 64      # G's batch when g_step() is called on its own; step() sets it
@@ -104,17 +111,30 @@ class GAN:
         fake_logits = D.forward(fake)
         loss_fake, dlogits = obj.d_fake(fake_logits)
         D.backward(dlogits)
+        penalty = 0.0
+        # 3. Optional penalties on D's INPUT gradient g = dD/dx. Their parameter gradient needs the
+        #    derivative of a derivative; add_penalty_gradient runs D forward and backward at the
+        #    points, then the second-order backward (nn/second_order.py), and ADDS weight * dP/dtheta.
+        if self.gradient_penalty:
+            # WGAN-GP: (||g|| - 1)^2 at random points on lines between real and fake samples.
+            x_hat = interpolate(real, fake, self.rng)
+            record.gp = add_penalty_gradient(D, x_hat, one_centered, self.gradient_penalty)
+            penalty += self.gradient_penalty * record.gp
+        if self.r1:
+            # R1: ||g||^2 on the real batch -- no gradient where the data are, so D cannot overshoot.
+            record.r1 = add_penalty_gradient(D, real, zero_centered, self.r1)
+            penalty += self.r1 * record.r1
         if self.record_grads:
             record.grads.update({f"D/{n}": p.grad.copy() for n, p in D.named_parameters()})
         record.grad_norms.update(layer_grad_norms(D, "D"))
-        # 3. Only now does D change.
+        # 4. Only now does D change.
         self.d_opt.step()
         if self.clip_value is not None:
             for p in D.parameters():
                 get_array_module(p.data).clip(p.data, -self.clip_value, self.clip_value, out=p.data)
 
         record.d_loss_real, record.d_loss_fake = loss_real, loss_fake
-        record.d_loss = loss_real + loss_fake
+        record.d_loss = loss_real + loss_fake + penalty
         record.d_real = _mean(obj.d_output(real_logits))
         record.d_fake = _mean(obj.d_output(fake_logits))
         record.d_accuracy = 0.5 * (_mean(real_logits > obj.threshold) + _mean(fake_logits <= obj.threshold))

@@ -10,6 +10,7 @@ import numpy as np
 from . import nn
 from .gan import GAN
 from .optim import make_optimizer
+from .recipes import recipe_fields, spectral_normalize_all
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,24 @@ class Preset:
     lr_decay: bool = False             # decay both learning rates linearly to zero over the run
     init: Optional[str] = None         # re-initialise every weight with this scheme (e.g. "dcgan")
     sources: dict = field(default_factory=dict)
+    gradient_penalty: Optional[float] = None   # WGAN-GP's lambda
+    r1: Optional[float] = None                 # R1's gamma
+    spectral_norm: bool = False        # wrap each of D's Dense/Conv2d layers in SpectralNorm
+    pack: int = 1                      # PacGAN: D judges packs of this many samples
+    mbstd: bool = False                # a minibatch standard-deviation feature at D's input
+
+    def __post_init__(self):
+        # ``objective`` may name recipes, joined by "+" ("wgan-gp", "pacgan4", "non_saturating+pacgan4"):
+        # each one sets the fields it lists (see RECIPES), and the objective left is a plain one, so a
+        # later with_overrides() can still change any field a recipe set.
+        if not isinstance(self.objective, str) or not any(recipe_fields(t) for t in self.objective.split("+")):
+            return
+        tokens = self.objective.split("+")
+        object.__setattr__(self, "objective", "non_saturating")   # for recipes that name no objective
+        for token in tokens:
+            fields = recipe_fields(token) or {"objective": token}
+            for key, value in fields.items():
+                object.__setattr__(self, key, value)
 
     def with_overrides(self, **kwargs):
         """A copy with some fields replaced (None values are ignored)."""
@@ -47,13 +66,31 @@ class Preset:
         if self.init:
             initialize(G, self.init)
             initialize(D, self.init)
+        D = self.wrap_D(D)
         if backend:
             G.to(backend)
             D.to(backend)
         return GAN(G, D, self.z_dim, objective=self.objective,
                    g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs()),
                    d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
-                   n_critic=self.n_critic, clip_value=self.clip_value)
+                   n_critic=self.n_critic, clip_value=self.clip_value,
+                   gradient_penalty=self.gradient_penalty, r1=self.r1)
+
+    def wrap_D(self, D):
+        """The D-side cures: spectral norm on every Dense/Conv2d, then Pack / MinibatchStdDev in front.
+
+        D's builder must already take the wider input (``d_input_size``); the toy presets do."""
+        if self.spectral_norm:
+            D = spectral_normalize_all(D)
+        front = ([nn.Pack(self.pack)] if self.pack > 1 else []) + ([nn.MinibatchStdDev()] if self.mbstd else [])
+        if front and self.dataset not in ("ring8", "grid25"):
+            raise ValueError(f"preset {self.name!r}: packing and minibatch stddev are implemented for the "
+                             "2D presets (ring8, grid25) only")
+        return nn.Sequential(*front, D) if front else D
+
+    def d_input_size(self, features=2):
+        """What D's first layer sees: ``pack`` samples side by side, plus the stddev feature."""
+        return features * self.pack + (1 if self.mbstd else 0)
 
 
 def mlp(sizes, activation, out_activation=None):
@@ -87,7 +124,7 @@ def _toy_G(width, depth, batchnorm=False):
 
 
 def _toy_D(width, depth):
-    return lambda p: mlp([2] + [width] * depth + [1], lambda: nn.LeakyReLU(0.2))
+    return lambda p: mlp([p.d_input_size(2)] + [width] * depth + [1], lambda: nn.LeakyReLU(0.2))
 
 
 _TOY_SOURCES = {

@@ -6,3 +6,5 @@ from .linear import Dense
 from .dropout import Dropout
 from .norm import BatchNorm1d, BatchNorm2d
 from .shape import Flatten, Reshape, Upsample
+from .spectral import SpectralNorm
+from .pack import MinibatchStdDev, Pack

@@ -1,0 +1,42 @@
+"""Recipes: the cures for mode collapse as named bundles of preset fields.
+
+A recipe sets an objective, a regulariser, an optimizer and D-side wrappers together, because
+each published method is all of these at once (WGAN-GP is not just a loss). Give one where an
+objective is expected -- ``minigan train --preset grid25 --objective wgan-gp`` -- or join several
+with "+" ("non_saturating+pacgan4"); ``Preset`` expands them (see presets.py).
+"""
+from . import nn
+
+# ``minigan train --preset grid25 --objective wgan-gp`` (or ``Preset.with_overrides(objective=...)``)
+RECIPES = {
+    "wgan": {"fields": dict(objective="wasserstein", clip_value=0.01, n_critic=5, optimizer="rmsprop", lr=5e-5),
+             "source": "Arjovsky et al. 2017, Algorithm 1: clip c = 0.01, n_critic 5, RMSprop 5e-5"},
+    "wgan-gp": {"fields": dict(objective="wasserstein", gradient_penalty=10.0, n_critic=5, clip_value=None,
+                               optimizer="adam", lr=1e-4, betas=(0.5, 0.9)),
+                "source": "Gulrajani et al. 2017, Algorithm 1: lambda 10, n_critic 5, Adam 1e-4, betas (0.5, 0.9)"},
+    "hinge-sn": {"fields": dict(objective="hinge", spectral_norm=True),
+                 "source": "Miyato et al. 2018: hinge loss, spectral norm on every layer of D"},
+    "r1": {"fields": dict(objective="non_saturating", r1=1.0),
+           "source": "Mescheder et al. 2018 (R1, non-saturating loss); gamma 1 chosen here for the 2D data"},
+    "mbstd": {"fields": dict(mbstd=True), "source": "Karras et al. 2018, sec. 3"},
+    **{f"pacgan{m}": {"fields": dict(pack=m), "source": f"Lin et al. 2018: D sees {m} samples at once"}
+       for m in (2, 3, 4)},
+}
+
+
+def spectral_normalize_all(model):
+    """Wrap every Dense and Conv2d inside a Sequential (recursively) in SpectralNorm."""
+    if isinstance(model, (nn.Dense, nn.Conv2d)):
+        return nn.SpectralNorm(model)
+    if isinstance(model, nn.Sequential):
+        model.layers = [spectral_normalize_all(layer) for layer in model.layers]
+    return model
+
+
+def recipe_fields(token):
+    """The preset fields a recipe name sets ("pacgan<M>" works for any M), or None if it is no recipe."""
+    if token in RECIPES:
+        return RECIPES[token]["fields"]
+    if token.startswith("pacgan") and token[6:].isdigit() and int(token[6:]) >= 1:
+        return {"pack": int(token[6:])}
+    return None

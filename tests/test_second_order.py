@@ -1,0 +1,57 @@
+"""The second-order backward and the gradient penalties, against finite differences in float64."""
+import numpy as np
+import pytest
+
+from minigan import checks, nn, regularizers
+from minigan.nn import second_order
+
+
+@pytest.mark.parametrize("name,make,shape", checks._second_order_cases(), ids=[c[0] for c in checks._second_order_cases()])
+def test_layer_second_order_rules(name, make, shape):
+    rng = np.random.default_rng(1)
+    layer = checks._randomize(make(), rng)
+    errors = checks.check_second_order(layer, rng.standard_normal(shape) * 1.5 + 0.1, rng)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("name,make,shape,penalty", checks._penalty_cases(), ids=[c[0] for c in checks._penalty_cases()])
+def test_penalty_gradients(name, make, shape, penalty):
+    rng = np.random.default_rng(2)
+    D = checks._randomize(make(), rng)
+    for p in D.parameters():
+        p.data *= 0.5
+    errors = checks.check_penalty(D, rng.standard_normal(shape), penalty)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_check_catches_a_missing_second_derivative(monkeypatch):
+    """Dropping tanh's phi'' term must fail the check: the checks are not vacuous."""
+    original = second_order._first_and_second
+    monkeypatch.setattr(second_order, "_first_and_second",
+                        lambda layer: (original(layer)[0], 0 * original(layer)[0]))
+    rng = np.random.default_rng(0)
+    errors = checks.check_second_order(checks._randomize(nn.Tanh(), rng), rng.standard_normal((4, 5)), rng)
+    assert errors["x_bar"] > 1e-2
+
+
+def test_penalty_leaves_existing_gradients_and_adds_weighted_gradient():
+    rng = np.random.default_rng(3)
+    D = checks._randomize(nn.Sequential(nn.Dense(2, 4), nn.Tanh(), nn.Dense(4, 1)), rng)
+    x = rng.standard_normal((6, 2))
+    value, grads, _ = regularizers.penalty_and_gradients(D, x, regularizers.one_centered)
+    for p in D.parameters():
+        p.grad[...] = 1.0
+    assert regularizers.add_penalty_gradient(D, x, regularizers.one_centered, 10.0) == pytest.approx(value)
+    for name, p in D.named_parameters():
+        np.testing.assert_allclose(p.grad, 1.0 + 10.0 * grads[name], rtol=1e-12, atol=1e-12)
+
+
+def test_penalty_values():
+    g = np.array([[3.0, 4.0], [0.0, 1.0]])
+    assert regularizers.one_centered(g)[0] == pytest.approx((16 + 0) / 2)
+    assert regularizers.zero_centered(g)[0] == pytest.approx(0.5 * (25 + 1) / 2)
+
+
+def test_batchnorm_has_no_second_order_rule():
+    with pytest.raises(TypeError, match="BatchNorm"):
+        second_order.tangent_forward(nn.BatchNorm1d(3), np.zeros((2, 3)))

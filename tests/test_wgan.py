@@ -1,0 +1,66 @@
+"""WGAN, WGAN-GP, R1, hinge + spectral norm and packing in the training step and from the command line."""
+import numpy as np
+import pytest
+
+from minigan import cli
+from minigan.backend import to_numpy
+from minigan.presets import get_preset
+from tests.test_gan import real_batch, snapshot, assert_bit_identical, grads_of
+
+
+@pytest.mark.parametrize("recipe", ["wgan", "wgan-gp", "hinge-sn", "r1", "pacgan4", "mbstd",
+                                    "wgan-gp+pacgan2"])
+def test_recipe_builds_and_g_step_leaves_d_alone(recipe, xp, backend):
+    preset = get_preset("ring8").with_overrides(objective=recipe)
+    gan = preset.build(backend)
+    real = real_batch(xp, n=16)
+    rec = gan.d_step(real)
+    assert np.isfinite(rec.d_loss)
+    d_before = snapshot(gan.D)
+    gan.g_step(rec)
+    assert_bit_identical(d_before, gan.D, "D")
+    assert all(not np.any(g) for g in grads_of(gan.D).values())
+
+
+def test_wgan_gp_recipe_is_gulrajanis():
+    p = get_preset("grid25").with_overrides(objective="wgan-gp")
+    assert (p.objective, p.gradient_penalty, p.n_critic, p.optimizer, p.lr, p.betas) == \
+        ("wasserstein", 10.0, 5, "adam", 1e-4, (0.5, 0.9))
+    p = get_preset("grid25").with_overrides(objective="wgan")
+    assert (p.clip_value, p.n_critic, p.optimizer, p.lr) == (0.01, 5, "rmsprop", 5e-5)
+    # a recipe's field can still be changed afterwards
+    assert p.with_overrides(lr=1e-3).lr == 1e-3 and p.with_overrides(lr=1e-3).clip_value == 0.01
+
+
+def test_penalty_is_recorded_and_added_to_d_loss(xp, backend):
+    gan = get_preset("ring8").with_overrides(objective="wgan-gp").build(backend)
+    rec = gan.step([real_batch(xp, n=16, seed=s) for s in range(5)])
+    assert rec.gp > 0 and np.isnan(rec.r1)
+    assert rec.d_loss == pytest.approx(rec.d_loss_real + rec.d_loss_fake + 10 * rec.gp)
+    assert "gp" in rec.as_row()
+
+
+def test_gradient_penalty_changes_ds_update(xp, backend):
+    import minigan
+    results = []
+    for lam in (None, 10.0):
+        minigan.seed(0)
+        gan = get_preset("ring8").with_overrides(objective="wasserstein", gradient_penalty=lam).build(backend)
+        gan.d_step(real_batch(xp, n=16))
+        results.append({n: to_numpy(p.data).copy() for n, p in gan.D.named_parameters()})
+    assert any(not np.array_equal(results[0][k], results[1][k]) for k in results[0])
+
+
+@pytest.mark.parametrize("flags", [["--objective", "wgan-gp"], ["--objective", "hinge-sn"], ["--pack", "4"],
+                                   ["--objective", "r1", "--pack", "2"]])
+def test_cli_train_and_evaluate(flags, tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert cli.main(["train", "--preset", "grid25", "--steps", "4", "--out", out, "--no-progress", *flags]) == 0
+    assert cli.main(["evaluate", "--checkpoint", f"{out}/checkpoint.npz", "--json", "-n", "200"]) == 0
+    assert '"modes"' in capsys.readouterr().out
+
+
+def test_cli_pack_needs_a_divisible_batch(tmp_path, capsys):
+    status = cli.main(["train", "--preset", "ring8", "--steps", "2", "--pack", "3", "--out", str(tmp_path / "r"),
+                       "--no-progress"])
+    assert status == 2 and "divisible by 3" in capsys.readouterr().err
