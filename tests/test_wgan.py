@@ -5,7 +5,7 @@ import pytest
 from minigan import cli
 from minigan.backend import to_numpy
 from minigan.presets import get_preset
-from tests.test_gan import real_batch, snapshot, assert_bit_identical, grads_of
+from test_gan import real_batch, snapshot, assert_bit_identical, grads_of
 
 
 @pytest.mark.parametrize("recipe", ["wgan", "wgan-gp", "hinge-sn", "r1", "pacgan4", "mbstd",
