@@ -17,6 +17,7 @@ import numpy as np
 
 from .backend import backend_of, get_array_module, to_backend, to_numpy
 from .losses import get_objective
+from .nn.base import frozen
 from .optim import Adam
 from .regularizers import add_penalty_gradient, interpolate, one_centered, zero_centered
 from .rng import get_rng
@@ -155,10 +156,10 @@ class GAN:
         logits = D.forward(fake)
         loss, dlogits = obj.g(logits)
         # Backward THROUGH D: the returned input gradient dLoss_G/dfake is the signal G learns from.
-        dfake = D.backward(dlogits)
-        # D.backward also added gradients into D's own parameters. They are not D's to use
-        # (D is fixed during G's step), so they are discarded before anything can apply them.
-        D.zero_grad()
+        # D is fixed during G's step, so its parameter gradients would only be thrown away:
+        # frozen(D) skips computing them, and D's .grad is left exactly as the D step left it.
+        with frozen(D):
+            dfake = D.backward(dlogits)
         G.zero_grad()
         G.backward(dfake)                                # now dLoss_G/dtheta_G sits in G's .grad
         if self.record_grads:

@@ -3,6 +3,8 @@
 This is the only place weights change. Slots (momentum, Adam's moments) are
 arrays on the parameter's own backend, updated in place to avoid temporaries.
 """
+import math
+
 import numpy as np
 
 from .backend import get_array_module, to_numpy
@@ -99,15 +101,23 @@ class Adam(Optimizer):
     def update(self, i, p):
         b1, b2 = self.betas
         m, v, g = self.slots["m"][i], self.slots["v"][i], p.grad
-        m *= b1
-        m += (1 - b1) * g
-        v *= b2
-        v += (1 - b2) * (g * g)
         xp = get_array_module(v)
-        denom = xp.sqrt(v)
-        denom *= 1.0 / np.sqrt(1 - b2 ** self.t)   # bias-correct v, folded into the denominator
-        denom += self.eps
-        p.data -= (self.lr / (1 - b1 ** self.t)) * (m / denom)
+        # Every line works in place on m, v or one scratch array `tmp`: the same arithmetic as
+        # the docstring, without a fresh temporary per operator (G's dense weight alone has
+        # 1.25M entries, and each temporary is another pass through memory).
+        m *= b1
+        tmp = xp.multiply(g, 1 - b1)
+        m += tmp                                  # m = b1 m + (1 - b1) g
+        v *= b2
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - b2
+        v += tmp                                  # v = b2 v + (1 - b2) g^2
+        xp.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(1 - b2 ** self.t)  # bias-correct v (a Python float: no float64 pass)
+        tmp += self.eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= self.lr / (1 - b1 ** self.t)       # bias-correct m, folded into the step size
+        p.data -= tmp
 
     def hyperparameters(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}

@@ -10,6 +10,8 @@ parameters are. Two rules every layer keeps:
 * ``backward`` never changes ``.data``: computing gradients and updating weights
   are separate jobs, and the optimizer does the second.
 """
+from contextlib import contextmanager
+
 import numpy as np
 
 from ..backend import get_array_module, to_backend, to_numpy
@@ -20,12 +22,17 @@ class ShapeError(ValueError):
 
 
 class Parameter:
-    """A trainable array with its gradient: ``.data``, ``.grad`` (same shape, same backend), ``.name``."""
+    """A trainable array with its gradient: ``.data``, ``.grad`` (same shape, same backend), ``.name``.
+
+    ``requires_grad`` False tells the layer's backward to leave ``.grad`` alone and skip the
+    work of computing it (see ``frozen``); the input gradient still flows through.
+    """
 
     def __init__(self, data, name=""):
         self.data = data
         self.grad = get_array_module(data).zeros_like(data)
         self.name = name
+        self.requires_grad = True
 
     @property
     def shape(self):
@@ -37,6 +44,36 @@ class Parameter:
 
     def zero_grad(self):
         self.grad[...] = 0  # in place, so anyone holding the array sees the reset
+
+    def accumulate(self, grad):
+        """Add ``grad`` into ``.grad`` (gradients from several batches sum up), unless frozen."""
+        if self.requires_grad:
+            self.grad += grad
+
+
+def wants_grad(*params):
+    """Whether any of these parameters (None = absent) wants a gradient: if none does, a layer's
+    backward skips its parameter-gradient products altogether."""
+    return any(p is not None and p.requires_grad for p in params)
+
+
+@contextmanager
+def frozen(*layers):
+    """Within the block, backward through these layers computes input gradients only.
+
+    The G step needs dLoss/dfake from D, never D's own parameter gradients: computing them
+    would cost a third of D's backward, only to be thrown away. PyTorch users write
+    ``requires_grad_(False)`` for the same reason.
+    """
+    params = [p for layer in layers for p in layer.parameters()]
+    before = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad = False
+    try:
+        yield
+    finally:
+        for p, flag in zip(params, before):
+            p.requires_grad = flag
 
     def __repr__(self):
         return f"Parameter({self.name!r}, shape={tuple(self.shape)}, dtype={self.dtype})"

@@ -19,7 +19,7 @@ from ..backend import get_xp
 from ..ops.conv import (_pair, conv2d_backward, conv2d_forward, conv2d_output_size,
                         conv_transpose2d_backward, conv_transpose2d_forward, conv_transpose2d_output_size,
                         resolve_padding)
-from .base import Layer, Parameter, ShapeError
+from .base import Layer, Parameter, ShapeError, wants_grad
 
 
 class _ConvBase(Layer):
@@ -51,9 +51,9 @@ class _ConvBase(Layer):
                              f"{tuple(out_hw)}; use a larger input, more padding or a smaller kernel")
 
     def _accumulate(self, dweight, dbias):
-        self.weight.grad += dweight                 # ADD: gradients from several batches sum up
+        self.weight.accumulate(dweight)             # ADD: gradients from several batches sum up
         if self.bias is not None:
-            self.bias.grad += dbias
+            self.bias.accumulate(dbias)
 
     def extra_repr(self):
         def show(pair):
@@ -82,7 +82,8 @@ class Conv2d(_ConvBase):
         return out
 
     def backward(self, dout):
-        dx, dweight, dbias = conv2d_backward(dout, self._require_cache(self._cache))
+        dx, dweight, dbias = conv2d_backward(dout, self._require_cache(self._cache),
+                                             param_grads=wants_grad(self.weight, self.bias))
         self._accumulate(dweight, dbias)
         return dx
 
@@ -112,6 +113,7 @@ class ConvTranspose2d(_ConvBase):
         return out
 
     def backward(self, dout):
-        dx, dweight, dbias = conv_transpose2d_backward(dout, self._require_cache(self._cache))
+        dx, dweight, dbias = conv_transpose2d_backward(dout, self._require_cache(self._cache),
+                                                       param_grads=wants_grad(self.weight, self.bias))
         self._accumulate(dweight, dbias)
         return dx

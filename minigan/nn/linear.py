@@ -4,7 +4,7 @@ import numpy as np
 from .. import init
 from ..backend import get_xp
 from ..ops.linear import dense_backward, dense_forward
-from .base import Layer, Parameter
+from .base import Layer, Parameter, wants_grad
 
 
 class Dense(Layer):
@@ -26,10 +26,11 @@ class Dense(Layer):
         return out
 
     def backward(self, dout):
-        dx, dweight, dbias = dense_backward(dout, self._require_cache(self._cache))
-        self.weight.grad += dweight
+        dx, dweight, dbias = dense_backward(dout, self._require_cache(self._cache),
+                                            param_grads=wants_grad(self.weight, self.bias))
+        self.weight.accumulate(dweight)
         if self.bias is not None:
-            self.bias.grad += dbias
+            self.bias.accumulate(dbias)
         return dx
 
     def extra_repr(self):

@@ -63,9 +63,9 @@ class _BatchNorm(Layer):
     def backward(self, dout):
         dx, dgamma, dbeta = self._backward_op(dout, self._require_cache(self._cache))
         if self.weight is not None:
-            self.weight.grad += dgamma
+            self.weight.accumulate(dgamma)
         if self.bias is not None:
-            self.bias.grad += dbeta
+            self.bias.accumulate(dbeta)
         return dx
 
     def extra_repr(self):

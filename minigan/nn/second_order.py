@@ -54,8 +54,8 @@ def _dense_tangent(layer, t):
 
 def _dense_pair_backward(layer, a_bar, t_bar, tcache):
     a_bar_in = layer.backward(a_bar)                    # J^T a_bar; adds a^T a_bar to dW, sum a_bar to db
-    t_bar_in, dweight, _ = dense_backward(t_bar, tcache)
-    layer.weight.grad += dweight                        # d/dW <t_bar, t W> = t^T t_bar
+    t_bar_in, dweight, _ = dense_backward(t_bar, tcache, param_grads=layer.weight.requires_grad)
+    layer.weight.accumulate(dweight)                    # d/dW <t_bar, t W> = t^T t_bar
     return a_bar_in, t_bar_in
 
 
@@ -65,8 +65,8 @@ def _conv_tangent(layer, t):
 
 def _conv_pair_backward(layer, a_bar, t_bar, tcache):
     a_bar_in = layer.backward(a_bar)
-    t_bar_in, dweight, _ = conv2d_backward(t_bar, tcache)   # conv's input gradient and dW of (t, t_bar)
-    layer.weight.grad += dweight
+    t_bar_in, dweight, _ = conv2d_backward(t_bar, tcache, param_grads=layer.weight.requires_grad)  # conv's input gradient and dW of (t, t_bar)
+    layer.weight.accumulate(dweight)
     return a_bar_in, t_bar_in
 
 

@@ -75,7 +75,7 @@ class SpectralNorm(Layer):
         p = self.layer.weight
         dw_sn = p.grad
         p.data, p.grad = saved
-        p.grad += spectral_normalize_backward(dw_sn, w_sn, cache)
+        p.accumulate(spectral_normalize_backward(dw_sn, w_sn, cache))
 
     def forward(self, x):
         if self.training:

@@ -286,13 +286,16 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     return out, Conv2dCache(cols, weight, x.shape, geom, bias is not None)
 
 
-def conv2d_backward(dout, cache):
-    """Returns (dx, dweight, dbias); dbias is None when the layer has no bias."""
+def conv2d_backward(dout, cache, param_grads=True):
+    """Returns (dx, dweight, dbias); dbias is None when the layer has no bias.
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
     n, c_in = cache.x_shape[:2]
     w2 = cache.weight.reshape(cache.weight.shape[0], -1)
     dout2 = _rows(dout)                                         # (C_out, Ho*Wo*N)
-    dweight = _weight_grad(cache.cols, dout2, cache.weight.shape)
     dx = _contiguous(col2im(_spread(w2, dout2), n, c_in, cache.geom))   # a transposed conv of dout
+    if not param_grads:
+        return dx, None, None
+    dweight = _weight_grad(cache.cols, dout2, cache.weight.shape)
     dbias = dout2.sum(axis=1) if cache.has_bias else None
     return dx, dweight, dbias
 
@@ -315,13 +318,16 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     return out, ConvTranspose2dCache(x_rows, weight, x.shape, geom, bias is not None)
 
 
-def conv_transpose2d_backward(dout, cache):
-    """Returns (dx, dweight, dbias): dx is conv2d(dout, W), the weight gradient its mirror."""
+def conv_transpose2d_backward(dout, cache, param_grads=True):
+    """Returns (dx, dweight, dbias): dx is conv2d(dout, W), the weight gradient its mirror.
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
     xp = get_array_module(dout)
     n, c_in = cache.x_shape[:2]
     w2 = cache.weight.reshape(c_in, -1)
     cols = im2col(dout, cache.geom, out=_scratch((w2.shape[1], cache.x_rows.shape[1]), dout.dtype, xp))
     dx = _apply(w2, cols, n, cache.geom.small)                  # conv2d's forward, without bias
+    if not param_grads:
+        return dx, None, None
     dweight = _weight_grad(cols, cache.x_rows, cache.weight.shape)   # conv2d's dW, roles swapped
     dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return dx, dweight, dbias

@@ -26,9 +26,12 @@ def dense_forward(x, weight, bias=None):
     return out, DenseCache(x, weight, bias is not None)
 
 
-def dense_backward(dout, cache):
-    """Returns (dx, dweight, dbias); dbias is None when the layer has no bias."""
+def dense_backward(dout, cache, param_grads=True):
+    """Returns (dx, dweight, dbias); dbias is None when the layer has no bias.
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
     dx = dout @ cache.weight.T
+    if not param_grads:
+        return dx, None, None
     dweight = cache.x.T @ dout
     dbias = dout.sum(axis=0) if cache.has_bias else None
     return dx, dweight, dbias

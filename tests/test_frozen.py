@@ -1,0 +1,62 @@
+"""nn.frozen: backward through frozen layers gives the same input gradient and leaves .grad alone."""
+import numpy as np
+import pytest
+
+import minigan
+from minigan import nn
+from minigan.backend import get_xp, to_numpy
+
+
+def stack(backend):
+    minigan.seed(3)
+    return nn.Sequential(
+        nn.SpectralNorm(nn.Conv2d(2, 3, 3, stride=2, padding=1, dtype=np.float64, backend=backend)),
+        nn.BatchNorm2d(3, dtype=np.float64, backend=backend), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, dtype=np.float64, backend=backend), nn.Tanh(),
+        nn.Flatten(), nn.Dense(2 * 6 * 4, 5, dtype=np.float64, backend=backend))
+
+
+def grads(model):
+    return {name: to_numpy(p.grad).copy() for name, p in model.named_parameters()}
+
+
+def test_frozen_backward_gives_the_same_input_gradient_and_keeps_grads(backend):
+    xp = get_xp(backend)
+    rng = np.random.default_rng(0)
+    x = xp.asarray(rng.standard_normal((3, 2, 6, 4)))
+    dout = xp.asarray(rng.standard_normal((3, 5)))
+    model = stack(backend).eval()     # eval: no power-iteration step, so both forwards are the same
+    model.forward(x)
+    model.zero_grad()
+    dx_free = to_numpy(model.backward(dout))
+    assert all(np.any(g) for g in grads(model).values())       # unfrozen: every parameter got a gradient
+    before = grads(model)
+
+    model.forward(x)
+    with nn.frozen(model):
+        assert not any(p.requires_grad for p in model.parameters())
+        dx_frozen = to_numpy(model.backward(dout))
+    np.testing.assert_array_equal(dx_frozen, dx_free)
+    for name, g in grads(model).items():
+        assert np.array_equal(g, before[name]), f"frozen backward changed {name}.grad"
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_frozen_restores_each_flag_even_after_an_error():
+    model = stack("numpy")
+    model.parameters()[0].requires_grad = False                # frozen by hand before the block
+    with pytest.raises(RuntimeError):
+        with nn.frozen(model):
+            raise RuntimeError("boom")
+    flags = [p.requires_grad for p in model.parameters()]
+    assert flags == [False] + [True] * (len(flags) - 1)
+
+
+def test_a_partly_frozen_layer_still_fills_the_other_parameter():
+    layer = nn.Dense(4, 3, dtype=np.float64)
+    x = np.random.default_rng(1).standard_normal((5, 4))
+    layer.forward(x)
+    layer.weight.requires_grad = False
+    layer.backward(np.ones((5, 3)))
+    assert not np.any(layer.weight.grad)
+    np.testing.assert_allclose(layer.bias.grad, np.full(3, 5.0))
