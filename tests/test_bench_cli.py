@@ -1,0 +1,51 @@
+"""`minigan bench`: the training-step benchmark behind the command line (benchmarks/bench_train_step.py)."""
+import json
+
+import pytest
+
+from minigan import cli
+from minigan.cli import main
+
+
+def test_bench_writes_json_markdown_and_plot(tmp_path, capsys):
+    out = tmp_path / "bench"
+    assert main(["bench", "--quick", "--no-torch", "--no-memory", "--batch-sizes", "4", "--repeats", "1",
+                 "--out-dir", str(out)]) == 0
+    for ext in ("json", "md", "png"):
+        path = out / f"bench_train_step.{ext}"
+        assert path.is_file() and path.stat().st_size > 0, path
+    result = json.loads((out / "bench_train_step.json").read_text())
+    rows = [r for r in result["rows"] if r["engine"] == "minigan-numpy" and r["batch"] == 4]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["ms"] > 0 and row["repeats"] == 1
+    assert row["images_per_s"] == pytest.approx(4 / (row["ms"] / 1000), rel=1e-9)
+    assert not any(r["engine"].startswith("torch") for r in result["rows"])     # --no-torch
+    assert result["info"]["quick"] is True
+    assert result["loop_overhead"]["step_ms"] > 0
+    assert "minigan-numpy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--batch-sizes", "0"],
+    ["bench", "--batch-sizes", "16,x"],
+    ["bench", "--backends", "tpu"],
+    ["bench", "--repeats", "0"],
+    ["bench", "--bogus"],
+])
+def test_bench_bad_flags_exit_2_with_one_line(argv, tmp_path, capsys):
+    try:
+        status = main(argv + ["--out-dir", str(tmp_path)])
+    except SystemExit as exc:      # rejected by the parser
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "error" in err
+    assert not list(tmp_path.iterdir())                  # nothing was timed or written
+
+
+def test_bench_without_a_source_checkout_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "benchmarks_dir", lambda: tmp_path / "benchmarks")   # an installed wheel
+    assert main(["bench", "--quick"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "source checkout" in err and "benchmarks/" in err
