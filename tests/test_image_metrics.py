@@ -1,0 +1,130 @@
+"""The image metrics behave: real data scores near the best, damage makes every score worse,
+and a collapsed generator gets the recall and coverage it deserves."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minigan.metrics.images import (class_histogram, classifier_score, frechet_distance, kl_to_uniform,
+                                    precision_recall)
+
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+N = 1000
+
+
+# --- the maths on known inputs ----------------------------------------------------------------
+def test_classifier_score_bounds():
+    confident_uniform = np.eye(10)[np.arange(1000) % 10]
+    assert classifier_score(confident_uniform) == pytest.approx(10, rel=1e-6)
+    assert classifier_score(np.eye(10)[np.zeros(1000, int)]) == pytest.approx(1, rel=1e-6)
+    assert classifier_score(np.full((50, 10), 0.1)) == pytest.approx(1, rel=1e-6)
+
+
+def test_kl_to_uniform():
+    assert kl_to_uniform([5] * 10) == pytest.approx(0, abs=1e-12)
+    assert kl_to_uniform([10] + [0] * 9) == pytest.approx(np.log(10))
+    assert list(class_histogram(np.eye(3)[[0, 2, 2]])) == [1, 0, 2]
+
+
+def test_frechet_distance_of_gaussians_matches_the_closed_form():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20000, 3))
+    b = rng.standard_normal((20000, 3)) * 2 + 1          # mean 1, covariance 4 I
+    # ||mu||^2 + tr(I + 4I - 2 * 2I) = 3 + 3
+    assert frechet_distance(a, b) == pytest.approx(6, rel=0.03)
+    assert frechet_distance(a, a) == pytest.approx(0, abs=1e-8)
+
+
+def test_precision_recall_and_coverage_on_identical_and_collapsed_sets():
+    rng = np.random.default_rng(1)
+    real, same = rng.standard_normal((800, 4)), rng.standard_normal((800, 4))
+    good = precision_recall(real, same)
+    assert min(good.values()) > 0.8
+    collapsed = precision_recall(real, np.repeat(real[:1], 800, axis=0))
+    assert collapsed["precision"] == 1.0                 # the one image is real...
+    assert collapsed["recall"] < 0.01                    # ...but recalls nothing else
+    assert collapsed["coverage"] < 0.01
+
+
+# --- on real MNIST, in the shipped classifier's feature space -------------------------------------
+@pytest.fixture(scope="module")
+def mnist():
+    if not MNIST_DIR.is_dir():
+        pytest.skip(f"real MNIST not found at {MNIST_DIR}")
+    from minigan.data.mnist import load_mnist
+    from minigan.metrics.classifier import load_classifier, split
+    x, y = load_mnist("test", data_dir=MNIST_DIR, download=False)
+    (train, _), (held, held_labels) = split(x, y)
+    clf = load_classifier("mnist")
+    return clf, train[:N], held[:N], held[N:2 * N], held_labels
+
+
+def scores(clf, reference, images):
+    probs = clf.probs(images)
+    f_ref, f = clf.features(reference), clf.features(images)
+    return {"cs": classifier_score(probs), "fcd": frechet_distance(f_ref, f), **precision_recall(f_ref, f)}
+
+
+def blur(images, passes):
+    out = images.copy()
+    for _ in range(passes):   # a 5-point average, repeated: a wider blur each pass
+        out = (out + np.roll(out, 1, 2) + np.roll(out, -1, 2) + np.roll(out, 1, 3) + np.roll(out, -1, 3)) / 5
+    return out
+
+
+def noise(images, sigma):
+    rng = np.random.default_rng(0)
+    return np.clip(images + sigma * rng.standard_normal(images.shape).astype(np.float32), -1, 1)
+
+
+def test_shipped_classifier_is_accurate_on_held_out_images(mnist):
+    clf, _, held, held2, labels = mnist
+    assert clf.accuracy(np.concatenate([held, held2]), labels[:2 * N]) > 0.97
+
+
+def test_held_out_real_scores_near_the_best(mnist):
+    clf, _, held, held2, _ = mnist
+    s = scores(clf, held, held2)
+    assert s["cs"] > 9.3                                  # of at most 10
+    assert kl_to_uniform(class_histogram(clf.probs(held2))) < 0.03
+    assert s["fcd"] < 0.1 * scores(clf, held, np.repeat(held2[:1], N, axis=0))["fcd"]
+    assert s["precision"] > 0.55 and s["recall"] > 0.7 and s["coverage"] > 0.5
+
+
+@pytest.mark.parametrize("damage, levels", [(noise, (0.3, 0.6, 1.0)), (blur, (1, 2, 4))])
+def test_scores_worsen_monotonically_with_damage(mnist, damage, levels):
+    clf, _, held, held2, _ = mnist
+    runs = [scores(clf, held, held2)] + [scores(clf, held, damage(held2, level)) for level in levels]
+    for a, b in zip(runs, runs[1:]):
+        assert b["fcd"] > a["fcd"]
+        assert b["cs"] < a["cs"]
+        assert b["recall"] < a["recall"]
+        assert b["coverage"] < a["coverage"]
+    # Precision is not in the list on purpose: a blurred digit still lies among real digits, so
+    # precision barely moves under blur (it even rose here); under strong noise it does fall.
+    if damage is noise:
+        assert runs[-1]["precision"] < runs[0]["precision"]
+
+
+def test_a_collapsed_generator_gets_no_recall(mnist):
+    clf, train, held, _, _ = mnist
+    s = scores(clf, held, np.repeat(train[:1], N, axis=0))
+    assert s["recall"] < 0.01 and s["coverage"] < 0.02
+    assert s["cs"] < 1.05
+    assert kl_to_uniform(class_histogram(clf.probs(np.repeat(train[:1], N, axis=0)))) == pytest.approx(np.log(10))
+
+
+def test_evaluate_reports_image_metrics_for_a_checkpoint(mnist, tmp_path, capsys):
+    import json
+
+    from minigan.cli import main
+    run = tmp_path / "run"
+    assert main(["train", "--preset", "dcgan-mnist", "--data-dir", str(MNIST_DIR), "--steps", "2",
+                 "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(run / "checkpoint.npz"), "-n", "200", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "mnist" and result["n_samples"] == 200 and result["n_real"] == 2000
+    assert sum(result["class_counts"]) == 200
+    # Two steps in, G draws blobs: far from the digits on every measure.
+    assert result["fcd"] > 500 and result["recall"] < 0.05 and result["classifier_score"] < 3
