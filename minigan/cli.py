@@ -62,6 +62,7 @@ def build_parser(with_bench=True):
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--interpolate", type=_positive(int), metavar="STEPS",
                    help="instead: n strips, each walking the latent space between two noise vectors in STEPS steps")
+    s.add_argument("--label", type=int, help="conditional models: the class to draw (default: a row per class)")
     s.add_argument("--backend", choices=["numpy", "cupy"])
 
     e = sub.add_parser("evaluate", help="measure a trained generator")
@@ -163,6 +164,21 @@ def _generate(args, n, interpolate=None):
     gan, header, _ = load_gan(args.checkpoint, args.backend)
     minigan.seed(args.seed)
     gan.G.eval()
+    label = getattr(args, "label", None)
+    conditional = hasattr(gan, "n_classes")
+    if label is not None and not conditional:
+        raise _UserError(f"--label needs a conditional model; {args.checkpoint} is {header['config']['preset']!r}", 2)
+    if conditional:
+        if interpolate:
+            raise _UserError("--interpolate is not available for conditional models yet", 2)
+        if label is not None and not 0 <= label < gan.n_classes:
+            raise _UserError(f"--label must be 0..{gan.n_classes - 1}, got {label}", 2)
+        # one class on request; otherwise the same number of each class, class by class
+        labels = (np.full(n, label) if label is not None
+                  else np.repeat(np.arange(gan.n_classes), -(-n // gan.n_classes))[:n])
+        chunks = [to_numpy(gan.generate(z=gan.sample_noise(len(labels[i:i + 500]), labels[i:i + 500])))
+                  for i in range(0, n, 500)]
+        return np.concatenate(chunks).astype(np.float32), header
     if interpolate:
         ends = to_numpy(gan.sample_noise(2 * n)).astype(np.float64)
         t = np.linspace(0, 1, interpolate)[None, :, None]
@@ -179,7 +195,7 @@ def cmd_sample(args):
     ext = os.path.splitext(args.out)[1].lower()
     if ext not in (".npy", ".png"):
         raise _UserError(f"--out must end in .npy or .png, got {args.out!r}", 2)
-    samples, _ = _generate(args, args.n, args.interpolate)
+    samples, header = _generate(args, args.n, args.interpolate)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     if ext == ".npy":
         np.save(args.out, samples)
@@ -188,8 +204,10 @@ def cmd_sample(args):
         viz.save_field(args.out, samples, samples, title=f"{args.n} samples")
     else:
         from . import viz
-        viz.save_image_grid(samples, args.out, nrow=args.interpolate,
-                            scale=max(1, 112 // samples.shape[-1]))
+        from .presets import get_preset
+        per_class_rows = args.label is None and get_preset(header["config"]["preset"]).conditional
+        nrow = args.interpolate or (-(-args.n // 10) if per_class_rows else None)
+        viz.save_image_grid(samples, args.out, nrow=nrow, scale=max(1, 112 // samples.shape[-1]))
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {args.out}")
     return 0
 
@@ -236,6 +254,11 @@ def _evaluate_images(args, samples, header, dataset):
     _, (held, _) = split(images, labels)
     result = {"checkpoint": args.checkpoint, "dataset": dataset, "step": header["step"],
               **image_metrics(samples, held, classifier)}
+    from .presets import get_preset
+    if get_preset(header["config"]["preset"]).conditional:
+        # _generate laid the samples out class by class: does the classifier see the class asked for?
+        requested = np.repeat(np.arange(10), -(-len(samples) // 10))[:len(samples)]
+        result["label_agreement"] = float((classifier.probs(samples).argmax(axis=1) == requested).mean())
     if args.json:
         print(json.dumps(result))
     else:
@@ -246,6 +269,8 @@ def _evaluate_images(args, samples, header, dataset):
         print(f"  FCD                  {result['fcd']:.2f}  (lower is better)")
         print(f"  precision / recall   {result['precision']:.3f} / {result['recall']:.3f}  (k = 3)")
         print(f"  coverage             {result['coverage']:.3f}")
+        if "label_agreement" in result:
+            print(f"  label agreement      {100 * result['label_agreement']:.1f} %  (classifier sees the class asked for)")
     return 0
 
 

@@ -95,6 +95,10 @@ class GAN:
         self._last_fake = None   # G's forward cache now belongs to this batch, not the D step's
         return self.G.forward(self.sample_noise(n) if z is None else z)
 
+    def images(self, samples):
+        """What of G's raw output is the sample itself (a conditional G also carries labels)."""
+        return samples
+
     # -- the discriminator's step ---------------------------------------------------------
     def d_step(self, real, record=None):
         G, D, obj = self.G, self.D, self.objective
@@ -194,3 +198,36 @@ class GAN:
 
 def _mean(a):
     return float(to_numpy(a.mean()))
+
+
+class ConditionalGAN(GAN):
+    """A GAN whose G draws a requested class (see nn/conditional.py for how labels travel).
+
+    G's input is the noise followed by a one-hot label; G and the data carry a label channel
+    that D reads. The D and G steps are GAN's, unchanged: every fake batch simply has random
+    labels, drawn uniformly, and the real batches arrive with their own.
+    """
+
+    def __init__(self, G, D, z_dim, n_classes=10, **kwargs):
+        super().__init__(G, D, z_dim, **kwargs)
+        self.n_classes = int(n_classes)
+
+    def sample_noise(self, n, labels=None):
+        """(n, z_dim + K): z ~ N(0, I), then the one-hot of ``labels`` (uniformly random if None)."""
+        z = to_numpy(super().sample_noise(n))
+        if labels is None:
+            labels = get_rng(self.rng).integers(0, self.n_classes, n)
+        labels = np.broadcast_to(np.asarray(labels, dtype=int), (n,))
+        if labels.min() < 0 or labels.max() >= self.n_classes:
+            raise ValueError(f"labels must be 0..{self.n_classes - 1}, got {labels.min()}..{labels.max()}")
+        onehot = np.eye(self.n_classes, dtype=z.dtype)[labels]
+        return to_backend(np.concatenate([z, onehot], axis=1), self.backend)
+
+    def generate(self, n=None, z=None, labels=None):
+        """Images only (the label channel dropped); ``labels``: one class, or one per sample."""
+        if z is None:
+            z = self.sample_noise(n, labels)
+        return super().generate(z=z)[:, :-1]
+
+    def images(self, samples):
+        return samples[:, :-1]

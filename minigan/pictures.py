@@ -42,7 +42,7 @@ def snapshot(run):
     restore = _eval_mode(gan.G, gan.D)
     try:
         fake = gan.G.forward(run.fixed_noise if run.stream.steps_per_epoch else gan.sample_noise(500))
-        samples = to_numpy(fake)
+        samples = to_numpy(gan.images(fake))
         if samples.ndim == 2 and samples.shape[1] == 2:
             frame = os.path.join(run.out, "frames", f"field_{run.step:07d}.png")
             viz.save_field(frame, run._reference, samples, d_fn=d_opinion(gan),

@@ -8,7 +8,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import nn
-from .gan import GAN
+from .gan import GAN, ConditionalGAN
+from .nn.conditional import CarryLabels, LabelMaps
 from .optim import make_optimizer
 from .recipes import recipe_fields, spectral_normalize_all
 
@@ -38,6 +39,7 @@ class Preset:
     spectral_norm: bool = False        # wrap each of D's Dense/Conv2d layers in SpectralNorm
     pack: int = 1                      # PacGAN: D judges packs of this many samples
     mbstd: bool = False                # a minibatch standard-deviation feature at D's input
+    conditional: bool = False          # class-conditional (10 classes): a ConditionalGAN, labelled data
 
     def __post_init__(self):
         # ``objective`` may name recipes, joined by "+" ("wgan-gp", "pacgan4", "non_saturating+pacgan4"):
@@ -70,7 +72,8 @@ class Preset:
         if backend:
             G.to(backend)
             D.to(backend)
-        return GAN(G, D, self.z_dim, objective=self.objective,
+        gan_class = ConditionalGAN if self.conditional else GAN
+        return gan_class(G, D, self.z_dim, objective=self.objective,
                    g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs()),
                    d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
                    n_critic=self.n_critic, clip_value=self.clip_value,
@@ -191,6 +194,25 @@ register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm after G's dense an
                 lr=2e-4, batch_size=64, epochs=10,
                 sources={**_DCGAN_SOURCES, "batchnorm": "the TensorFlow tutorial's generator (BatchNormalization "
                          "after each layer but the last), Ioffe & Szegedy 2015"}))
+
+
+def cdcgan_mnist_G(p):
+    """dcgan-mnist's G, fed z and the one-hot label (z_dim + 10 inputs), carrying the label out."""
+    return CarryLabels(dcgan_mnist_G(replace(p, z_dim=p.z_dim + 10)), 10)
+
+
+def cdcgan_mnist_D(p):
+    """dcgan-mnist's D with ten one-hot label maps beside the image (11 input channels)."""
+    d = dcgan_mnist_D(p)
+    d.layers[0] = nn.Conv2d(1 + 10, 64, 5, stride=2, padding="same")
+    return nn.Sequential(LabelMaps(10), *d.layers)
+
+
+register(Preset("cdcgan-mnist", "dcgan-mnist conditioned on the digit: sample any class on request", "mnist",
+                z_dim=100, build_G=cdcgan_mnist_G, build_D=cdcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10,
+                conditional=True,
+                sources={**_DCGAN_SOURCES, "conditioning": "Mirza & Osindero 2014 (one-hot label concatenated "
+                         "to G's noise and, as constant feature maps, to D's input)"}))
 
 
 def mlp_mnist_G(p):

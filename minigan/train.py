@@ -89,11 +89,15 @@ class ArrayStream:
         return self.images[:n]
 
 
-def make_stream(dataset, batch_size, seed, backend, data_dir=None):
+def make_stream(dataset, batch_size, seed, backend, data_dir=None, conditional=False):
     from .data import get_mixture, MIXTURES
     if dataset in MIXTURES:
         return MixtureStream(get_mixture(dataset), batch_size, backend)
     from .data import load_dataset
+    if conditional:   # each image with its label channel (nn/conditional.py), shuffled together
+        from .nn.conditional import label_channel
+        images, labels = load_dataset(dataset, data_dir=data_dir, with_labels=True)
+        return ArrayStream(label_channel(images, labels), batch_size, seed, backend)
     images = load_dataset(dataset, data_dir=data_dir)
     return ArrayStream(images, batch_size, seed, backend)
 
@@ -176,7 +180,8 @@ class Run:
             raise FileNotFoundError(f"--resume: no checkpoint at {self.ckpt_path}")
 
         _rng.seed(seed)
-        self.stream = make_stream(self.preset.dataset, self.preset.batch_size, seed, backend, data_dir)
+        self.stream = make_stream(self.preset.dataset, self.preset.batch_size, seed, backend, data_dir,
+                                  self.preset.conditional)
         self.gan = self.preset.build(backend)
         self.fixed_noise = self.gan.sample_noise(64)
         self.step, self.diagnostics = 0, {"d_wins_streak": 0}
@@ -192,7 +197,7 @@ class Run:
         per_epoch = self.stream.steps_per_epoch
         # Image runs get one sample grid per epoch; 2D runs a fixed number of frames for the GIF.
         self.frame_every = per_epoch if (per_epoch and self.preset.epochs) else max(1, self.total_steps // max(1, frames))
-        reference = to_numpy(self.stream.reference())
+        reference = to_numpy(self.gan.images(self.stream.reference()))
         self._reference = reference.reshape(len(reference), -1)
 
     def _resume(self):

@@ -9,7 +9,10 @@ from minigan.presets import PRESETS, get_preset
 from minigan.train import Run
 
 SHAPES = {"ring8": (2,), "grid25": (2,), "dcgan-mnist": (1, 28, 28), "dcgan-mnist-bn": (1, 28, 28),
-          "mlp-mnist": (1, 28, 28), "dcgan-digits": (1, 8, 8)}
+          "mlp-mnist": (1, 28, 28), "dcgan-digits": (1, 8, 8), "cdcgan-mnist": (2, 28, 28)}
+# A conditional G's output carries a label channel after the image (nn/conditional.py); its
+# noise is z followed by the one-hot label.
+EXTRA_INPUTS = {"cdcgan-mnist": 10}
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -17,12 +20,12 @@ def test_preset_shapes(name, backend):
     minigan.seed(0)
     gan = get_preset(name).build(backend)
     z = gan.sample_noise(3)
-    assert z.shape == (3, get_preset(name).z_dim)
+    assert z.shape == (3, get_preset(name).z_dim + EXTRA_INPUTS.get(name, 0))
     fake = gan.G.forward(z)
     assert fake.shape == (3, *SHAPES[name])
     assert gan.D.forward(fake).shape == (3, 1)
     if len(SHAPES[name]) == 3:   # images come out of a tanh
-        assert float(abs(fake).max()) <= 1.0
+        assert float(abs(gan.images(fake)).max()) <= 1.0
 
 
 def test_dcgan_mnist_is_the_tutorial_architecture():

@@ -1,0 +1,79 @@
+"""Class labels riding along with the data, for conditional GANs (Mirza & Osindero 2014).
+
+A conditional G draws an image of a requested class; a conditional D judges "is this a real
+image OF THIS CLASS?". Both need the label, and the GAN step should not have to change. So
+the label travels inside the arrays, as one extra channel holding the class index:
+
+    real batch     (N, C + 1, H, W): the images, then a channel filled with each one's label
+    G's input      (N, z_dim + K):    the noise, then the label one-hot
+    G's output     (N, C + 1, H, W):  CarryLabels appends the label channel to the image
+    D's input      LabelMaps turns the label channel into K one-hot maps: (N, C + K, H, W)
+
+D's first convolution then sees the image and K constant maps, one of them all ones: the
+"concatenate the one-hot label" conditioning of the cGAN paper, done on feature maps. Labels
+are not learnt, so their gradients are zero and stop where they enter.
+"""
+from ..backend import get_array_module
+from .base import Layer, ShapeError
+
+
+def label_channel(images, labels):
+    """Append the label channel to (N, C, H, W) images: the form a conditional D takes as "real"."""
+    xp = get_array_module(images)
+    n, _, h, w = images.shape
+    lab = xp.asarray(labels, dtype=images.dtype).reshape(n, 1, 1, 1)
+    return xp.concatenate([images, xp.broadcast_to(lab, (n, 1, h, w))], axis=1)
+
+
+def labels_of(x):
+    """The class index of each sample of a (N, C + 1, H, W) batch."""
+    return x[:, -1, 0, 0].round().astype(int)
+
+
+class CarryLabels(Layer):
+    """Wrap a generator: its input ends in a K-way one-hot label, its output gets the label channel."""
+
+    def __init__(self, net, n_classes):
+        self.net, self.n_classes = net, int(n_classes)
+
+    def forward(self, zy):
+        self._check_shape(zy, (None, None))
+        labels = zy[:, -self.n_classes:].argmax(axis=1)
+        return label_channel(self.net.forward(zy), labels)
+
+    def backward(self, dout):
+        return self.net.backward(dout[:, :-1])       # the label channel is data, not G's work
+
+    def extra_repr(self):
+        return f"{self.n_classes} classes"
+
+    def __repr__(self):
+        return f"CarryLabels({self.n_classes} classes,\n{self.net!r})"
+
+
+class LabelMaps(Layer):
+    """D's first layer: (N, C + 1, H, W) with a label channel -> (N, C + K, H, W) with one-hot maps."""
+
+    def __init__(self, n_classes):
+        self.n_classes = int(n_classes)
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] < 2:
+            raise ShapeError(f"{self!r}: expected (N, C + 1, H, W) with a label channel last, got {tuple(x.shape)}")
+        xp = get_array_module(x)
+        labels = labels_of(x)
+        if labels.size and (labels.min() < 0 or labels.max() >= self.n_classes):
+            raise ValueError(f"{self!r}: labels must be 0..{self.n_classes - 1}, got {int(labels.min())}.."
+                             f"{int(labels.max())}")
+        n, _, h, w = x.shape
+        onehot = (xp.arange(self.n_classes)[None, :] == labels[:, None]).astype(x.dtype)
+        return xp.concatenate([x[:, :-1], xp.broadcast_to(onehot[:, :, None, None], (n, self.n_classes, h, w))],
+                              axis=1)
+
+    def backward(self, dout):
+        xp = get_array_module(dout)
+        n, _, h, w = dout.shape
+        return xp.concatenate([dout[:, :-self.n_classes], xp.zeros((n, 1, h, w), dout.dtype)], axis=1)
+
+    def extra_repr(self):
+        return f"{self.n_classes} classes"
