@@ -18,6 +18,12 @@ RECIPES = {
                  "source": "Miyato et al. 2018: hinge loss, spectral norm on every layer of D"},
     "r1": {"fields": dict(objective="non_saturating", r1=1.0),
            "source": "Mescheder et al. 2018 (R1, non-saturating loss); gamma 1 chosen here for the 2D data"},
+    # R1's gamma scales with the square of the data's length scale: D must change its logit by O(1) across
+    # a mode of width sigma, so ||grad D|| ~ 1/sigma and gamma = 1 flattens D over the 2D presets' narrow
+    # modes (sigma 0.01-0.05) until it cannot tell them from the gaps. A hundredth keeps the penalty's
+    # stabilising effect (Mescheder et al. 2018) and lets D resolve them (see benchmarks/mode_collapse.py).
+    "r1-narrow": {"fields": dict(objective="non_saturating", r1=0.01),
+                  "source": "Mescheder et al. 2018 (R1); gamma 0.01 chosen here for the narrow modes of ring8/grid25"},
     "mbstd": {"fields": dict(mbstd=True), "source": "Karras et al. 2018, sec. 3"},
     **{f"pacgan{m}": {"fields": dict(pack=m), "source": f"Lin et al. 2018: D sees {m} samples at once"}
        for m in (2, 3, 4)},

@@ -9,7 +9,7 @@ from test_gan import real_batch, snapshot, assert_bit_identical, grads_of
 
 
 @pytest.mark.parametrize("recipe", ["wgan", "wgan-gp", "hinge-sn", "r1", "pacgan4", "mbstd",
-                                    "wgan-gp+pacgan2"])
+                                    "wgan-gp+pacgan2", "r1-narrow"])
 def test_recipe_builds_and_g_step_leaves_d_alone(recipe, xp, backend):
     preset = get_preset("ring8").with_overrides(objective=recipe)
     gan = preset.build(backend)
@@ -31,6 +31,13 @@ def test_wgan_gp_recipe_is_gulrajanis():
     assert (p.clip_value, p.n_critic, p.optimizer, p.lr) == (0.01, 5, "rmsprop", 5e-5)
     # a recipe's field can still be changed afterwards
     assert p.with_overrides(lr=1e-3).lr == 1e-3 and p.with_overrides(lr=1e-3).clip_value == 0.01
+
+
+def test_r1_narrow_recipe_is_a_weak_r1():
+    p = get_preset("grid25").with_overrides(objective="r1-narrow")
+    assert (p.objective, p.r1, p.gradient_penalty, p.pack, p.n_critic) == ("non_saturating", 0.01, None, 1, 1)
+    p = get_preset("grid25").with_overrides(objective="r1-narrow+pacgan2")    # it joins other recipes
+    assert (p.r1, p.pack) == (0.01, 2)
 
 
 def test_penalty_is_recorded_and_added_to_d_loss(xp, backend):
