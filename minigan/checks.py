@@ -11,6 +11,7 @@ from . import rng as _rng
 from .gradcheck import check_grads, numerical_gradient, relative_error
 from .losses import OBJECTIVES
 from .nn import second_order
+from .nn.conditional import CarryLabels, LabelMaps, label_channel
 from . import regularizers
 
 
@@ -70,10 +71,22 @@ def _layer_cases():
     return cases
 
 
+def _conditional_cases(rng):
+    """(name, layer, input): the label-carrying layers of nn/conditional.py need well-formed inputs
+    (a one-hot at the end of G's input, whole class indices in the label channel), not plain noise."""
+    z = np.concatenate([rng.standard_normal((4, 3)), np.eye(5)[[0, 3, 1, 4]]], axis=1)
+    images = label_channel(rng.standard_normal((4, 2, 3, 3)), np.array([2, 0, 4, 1]))
+    net = nn.Sequential(nn.Dense(8, 18), nn.Tanh(), nn.Reshape((2, 3, 3)))
+    return [("CarryLabels(Dense-Tanh-Reshape)", CarryLabels(net, 5), z),
+            ("stack: LabelMaps-Conv2d", nn.Sequential(LabelMaps(5), nn.Conv2d(2 + 5, 2, 3, padding=1)), images)]
+
+
 def _objective_cases():
-    for name, cls in OBJECTIVES.items():
+    variants = [(name, cls()) for name, cls in OBJECTIVES.items()]
+    variants.append(("non_saturating (label smoothing 0.1)", OBJECTIVES["non_saturating"](label_smoothing=0.1)))
+    for name, objective in variants:
         for term in ("d_real", "d_fake", "g"):
-            def fn(logits, f=getattr(cls(), term)):
+            def fn(logits, f=getattr(objective, term)):
                 value, grad = f(logits)
                 return value, lambda dout: (dout * grad,)
             fn.__name__ = f"{name}.{term}"
@@ -181,6 +194,10 @@ def run_all(seed=0, tol=1e-6):
     for name, make, shape in _layer_cases():
         layer = _randomize(make(), rng)
         errors = check_grads(layer, rng.standard_normal(shape) * 1.5 + 0.1, tol=tol, raise_on_fail=False)
+        worst = max(errors.values(), default=0.0)
+        rows.append((name, worst, worst < tol))
+    for name, layer, x in _conditional_cases(rng):
+        errors = check_grads(_randomize(layer, rng), x, tol=tol, raise_on_fail=False)
         worst = max(errors.values(), default=0.0)
         rows.append((name, worst, worst < tol))
     for name, fn in _objective_cases():
