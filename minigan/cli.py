@@ -28,6 +28,16 @@ def _positive(kind):
     return parse
 
 
+def _decay(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
 def build_parser(with_bench=True):
     from .presets import PRESETS
     from .losses import OBJECTIVES, ALIASES
@@ -48,6 +58,9 @@ def build_parser(with_bench=True):
                         "(wgan, wgan-gp, hinge-sn, r1, mbstd, pacgan2/3/4)")
     t.add_argument("--pack", type=_positive(int), metavar="M",
                    help="PacGAN: D judges packs of M samples (2D presets; batch size divisible by M)")
+    t.add_argument("--ema", type=_decay, metavar="DECAY",
+                   help="keep a moving average of G's weights with this decay (e.g. 0.999) and sample "
+                        "from it; 0 turns off a preset's average")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", help="output folder (default: a new folder under ./runs/)")
     t.add_argument("--backend", choices=["numpy", "cupy"])
@@ -140,7 +153,7 @@ def cmd_train(args):
               objective="+".join(filter(None, [args.objective, args.pack and args.pack > 1 and f"pacgan{args.pack}"]))
               or None,
               data_dir=args.data_dir, dataset=args.dataset, resume=args.resume,
-              checkpoint_every=args.checkpoint_every, progress=not args.no_progress)
+              checkpoint_every=args.checkpoint_every, progress=not args.no_progress, ema=args.ema)
     run.train()
     print(f"trained {run.preset.name} for {run.step} steps; results in {run.out}")
     return 0

@@ -40,6 +40,7 @@ class Preset:
     pack: int = 1                      # PacGAN: D judges packs of this many samples
     mbstd: bool = False                # a minibatch standard-deviation feature at D's input
     conditional: bool = False          # class-conditional (10 classes): a ConditionalGAN, labelled data
+    ema: Optional[float] = None        # keep a moving average of G's weights with this decay; sample from it
 
     def __post_init__(self):
         # ``objective`` may name recipes, joined by "+" ("wgan-gp", "pacgan4", "non_saturating+pacgan4"):
@@ -77,7 +78,7 @@ class Preset:
                    g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs()),
                    d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
                    n_critic=self.n_critic, clip_value=self.clip_value,
-                   gradient_penalty=self.gradient_penalty, r1=self.r1)
+                   gradient_penalty=self.gradient_penalty, r1=self.r1, ema=self.ema)
 
     def wrap_D(self, D):
         """The D-side cures: spectral norm on every Dense/Conv2d, then Pack / MinibatchStdDev in front.
