@@ -76,6 +76,7 @@ def build_parser(with_bench=True):
     s.add_argument("--interpolate", type=_positive(int), metavar="STEPS",
                    help="instead: n strips, each walking the latent space between two noise vectors in STEPS steps")
     s.add_argument("--label", type=int, help="conditional models: the class to draw (default: a row per class)")
+    s.add_argument("--no-ema", action="store_true", help="draw from G's last weights, not their moving average")
     s.add_argument("--backend", choices=["numpy", "cupy"])
 
     e = sub.add_parser("evaluate", help="measure a trained generator")
@@ -84,6 +85,7 @@ def build_parser(with_bench=True):
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.add_argument("--data-dir", help="image runs: where the held-out real images are (default: the run's)")
+    e.add_argument("--no-ema", action="store_true", help="measure G's last weights, not their moving average")
     e.add_argument("--backend", choices=["numpy", "cupy"])
 
     g = sub.add_parser("gradcheck", help="check every hand-written backward against finite differences")
@@ -175,6 +177,8 @@ def _generate(args, n, interpolate=None):
     from .backend import to_backend, to_numpy
     from .train import load_gan
     gan, header, _ = load_gan(args.checkpoint, args.backend)
+    if getattr(args, "no_ema", False):
+        gan.ema = None            # generate() then draws from G's last weights
     minigan.seed(args.seed)
     gan.G.eval()
     label = getattr(args, "label", None)

@@ -98,6 +98,9 @@ def test_a_run_with_an_average_resumes_bit_for_bit_and_samples_from_it(tmp_path)
     with gan.averaged():
         expected = to_numpy(gan.G.forward(z))
     np.testing.assert_array_equal(np.load(tmp_path / "s.npy"), expected)
+    assert main(["sample", "--checkpoint", ckpt, "-n", "6", "--no-ema", "--out", str(tmp_path / "last.npy")]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "last.npy"), to_numpy(gan.G.forward(z)))   # G's own weights
+    assert not np.allclose(expected, to_numpy(gan.G.forward(z)))
 
 
 def test_ema_zero_turns_the_average_off(tmp_path):
