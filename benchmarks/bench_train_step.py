@@ -88,15 +88,19 @@ class MiniganStep:
 
 
 # --- the same network and step in PyTorch -----------------------------------------------------
-def torch_models(torch, z_dim=100):
-    """dcgan-mnist's G and D in PyTorch, layer for layer (see minigan.presets.dcgan_mnist_G/_D)."""
+def torch_models(torch, z_dim=100, exact=False):
+    """dcgan-mnist's G and D in PyTorch, layer for layer (see minigan.presets.dcgan_mnist_G/_D).
+    ``exact``: G's transposed convs crop exactly as minigan's (see common.torch_same_conv_transpose2d)."""
     nn = torch.nn
+
+    def up(c_in, c_out, stride):
+        return torch_same_conv_transpose2d(torch, c_in, c_out, 5, stride, bias=False, exact=exact)
     G = nn.Sequential(
         nn.Linear(z_dim, 7 * 7 * 256, bias=False), nn.LeakyReLU(0.3),
         nn.Unflatten(1, (256, 7, 7)),
-        torch_same_conv_transpose2d(torch, 256, 128, 5, 1, bias=False), nn.LeakyReLU(0.3),   # 7x7
-        torch_same_conv_transpose2d(torch, 128, 64, 5, 2, bias=False), nn.LeakyReLU(0.3),    # 14x14
-        torch_same_conv_transpose2d(torch, 64, 1, 5, 2, bias=False), nn.Tanh())              # 28x28
+        up(256, 128, 1), nn.LeakyReLU(0.3),   # 7x7
+        up(128, 64, 2), nn.LeakyReLU(0.3),    # 14x14
+        up(64, 1, 2), nn.Tanh())              # 28x28
     D = nn.Sequential(
         torch_same_conv2d(torch, 1, 64, 5, 2, (28, 28)), nn.LeakyReLU(0.3), nn.Dropout(0.3),      # 14x14
         torch_same_conv2d(torch, 64, 128, 5, 2, (14, 14)), nn.LeakyReLU(0.3), nn.Dropout(0.3),    # 7x7
@@ -108,10 +112,10 @@ class TorchStep:
     """GAN.step's structure in PyTorch: D on real, D on G's (detached) fake, D update; then
     G through the updated D on that same fake batch, G update. BCE-with-logits, non-saturating."""
 
-    def __init__(self, torch, batch, device="cpu", seed=0, z_dim=100):
+    def __init__(self, torch, batch, device="cpu", seed=0, z_dim=100, exact=False):
         torch.manual_seed(seed)
         self.torch, self.device, self.batch, self.z_dim = torch, torch.device(device), batch, z_dim
-        self.G, self.D = (m.to(self.device) for m in torch_models(torch, z_dim))
+        self.G, self.D = (m.to(self.device) for m in torch_models(torch, z_dim, exact))
         self.g_opt = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.d_opt = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.real = torch.from_numpy(real_batch(batch, np, seed)).to(self.device)

@@ -90,11 +90,27 @@ def torch_same_conv2d(torch, in_channels, out_channels, kernel_size, stride, in_
     return nn.Sequential(nn.ZeroPad2d((left, right, top, bottom)), conv)
 
 
-def torch_same_conv_transpose2d(torch, in_channels, out_channels, kernel_size, stride, bias=True):
+def torch_same_conv_transpose2d(torch, in_channels, out_channels, kernel_size, stride, bias=True, exact=False):
     """nn.ConvTranspose2d with output = input * stride, as minigan's padding="same" gives.
 
     For an odd kernel k: padding (k - 1) // 2 and output_padding stride - 1. The same arithmetic
     as TF; at stride 2 the output is shifted by one pixel against TF's, which changes no cost.
+
+    ``exact``: crop exactly where minigan (and TF) do, for comparisons of what is learnt. minigan
+    crops the full output by the pads of the conv it is the adjoint of, (k - s) // 2 at the
+    top/left and the rest at the bottom/right; nn.ConvTranspose2d crops ``padding`` from both
+    sides, so what is left over at the bottom/right is sliced off after it.
     """
-    return torch.nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride, padding=(kernel_size - 1) // 2,
-                                    output_padding=stride - 1, bias=bias)
+    if not exact:
+        return torch.nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride,
+                                        padding=(kernel_size - 1) // 2, output_padding=stride - 1, bias=bias)
+    top = (kernel_size - stride) // 2
+    extra = kernel_size - stride - 2 * top
+    conv = torch.nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride, padding=top, bias=bias)
+    if extra == 0:
+        return conv
+
+    class CropEnd(torch.nn.Module):
+        def forward(self, x):
+            return x[:, :, :x.shape[2] - extra, :x.shape[3] - extra]
+    return torch.nn.Sequential(conv, CropEnd())

@@ -72,6 +72,7 @@ def main(argv=None):
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the result here")
+    parser.add_argument("--no-ema", action="store_true", help="judge G's last weights, not their moving average")
     args = parser.parse_args(argv)
 
     cache = os.path.join(HERE, "results", ".judge_mnist.pt")
@@ -88,10 +89,13 @@ def main(argv=None):
         torch.save(model.state_dict(), cache)
 
     gan, header, _ = load_gan(args.checkpoint)
+    if args.no_ema:
+        gan.ema = None   # generate() then draws from G's last weights
     minigan.seed(args.seed)
     gan.G.eval()
     samples = np.concatenate([to_numpy(gan.generate(200)) for _ in range(args.n // 200)]).astype(np.float32)
     result = {"checkpoint": args.checkpoint, "step": header["step"], "judge_accuracy": accuracy,
+              "weights": "last" if args.no_ema or gan.ema is None else "moving average (EMA)",
               **judge(samples, model, torch)}
     print(json.dumps(result, indent=1))
     if args.json:

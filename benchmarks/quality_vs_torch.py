@@ -4,12 +4,15 @@
 
 For each seed both engines train preset "dcgan-mnist" (the TF tutorial's DCGAN: Adam 2e-4 / 0.5,
 batch 64, non-saturating loss) from the SAME initial weights (minigan's, copied into the PyTorch
-twin of bench_train_step.py) on the SAME sequence of real batches: the first 8,000 images of
-MNIST's test file, reshuffled each epoch by one seeded generator. What differs is only what each
-engine draws for itself: the noise z and the dropout masks. Then each draws 2,000 samples and
-minigan's image metrics (shipped classifier) compare them with the 2,000 held-out images:
-FCD, precision / recall / coverage (k = 3), classifier score, and the share of samples the
-classifier recognises with confidence >= 0.9 (issue 4's criterion).
+twin of bench_train_step.py, whose transposed convs crop exactly as minigan's) on the SAME
+sequence of real batches: the first 8,000 images of MNIST's test file, reshuffled each epoch by
+one seeded generator. What differs is only what each engine draws for itself: the noise z and
+the dropout masks. (Given the same draws too, the two trace the same losses:
+tests/test_gan_torch_parity.py.) Where the preset keeps a moving average of G's weights, the twin
+keeps the same one (``TorchAverage``), and both the averaged and the last G are measured.
+Then each draws 2,000 samples and minigan's image metrics (shipped classifier) compare them with
+the 2,000 held-out images: FCD, precision / recall / coverage (k = 3), classifier score, and the
+share of samples the classifier recognises with confidence >= 0.9 (issue 4's criterion).
 Writes benchmarks/results/quality_vs_torch.{json,md}; after each seed, so a partial run survives.
 """
 import argparse
@@ -32,10 +35,17 @@ from minigan.presets import get_preset  # noqa: E402
 N_SAMPLES = 2000
 
 
+def layer_pairs(gan, step):
+    """(minigan layer, PyTorch layer) for every layer with weights; a twin's exact transposed
+    convs and TF-padded convs are Sequentials holding the conv."""
+    def conv_of(m):
+        return next(x for x in m.modules() if hasattr(x, "weight"))
+    return [(gan.G[i], conv_of(step.G[i])) for i in (0, 3, 5, 7)] + [(gan.D[i], conv_of(step.D[i])) for i in (0, 3, 7)]
+
+
 def copy_weights(torch, gan, step):
     """minigan's initial G and D into the PyTorch twin (Dense W is (in, out), Linear's (out, in))."""
-    pairs = [(gan.G[0], step.G[0]), (gan.G[3], step.G[3]), (gan.G[5], step.G[5]), (gan.G[7], step.G[7]),
-             (gan.D[0], step.D[0][1]), (gan.D[3], step.D[3][1]), (gan.D[7], step.D[7])]
+    pairs = layer_pairs(gan, step)
     with torch.no_grad():
         for ours, theirs in pairs:
             w = np.asarray(ours.weight.data)
@@ -48,13 +58,42 @@ def confident_share(classifier, samples, threshold=0.9):
     return float((classifier.probs(samples).max(axis=1) >= threshold).mean())
 
 
+class TorchAverage:
+    """minigan.ema.WeightAverage for the PyTorch twin: the same warm-up, the same update."""
+
+    def __init__(self, torch, model, decay):
+        self.torch, self.decay, self.count = torch, decay, 0
+        self.shadow = [p.detach().clone() for p in model.parameters()]
+
+    def update(self, model):
+        beta = min(self.decay, (1.0 + self.count) / (10.0 + self.count))
+        with self.torch.no_grad():
+            for s, p in zip(self.shadow, model.parameters()):
+                s.mul_(beta).add_(p, alpha=1.0 - beta)
+        self.count += 1
+
+    def copy_into(self, model):
+        with self.torch.no_grad():
+            for s, p in zip(self.shadow, model.parameters()):
+                p.copy_(s)
+
+
+def draw(generate, n=N_SAMPLES, chunk=500):
+    return np.concatenate([generate(chunk) for _ in range(n // chunk)]).astype(np.float32)
+
+
 def train_pair(torch, images, steps, seed, log):
+    """Both engines from the same weights on the same batches; returns their samples:
+    {"minigan": {"last": ..., "ema": ...}, "torch": {...}} ("ema" only if the preset keeps one)."""
+    import copy
     from bench_train_step import TorchStep
     minigan.seed(seed)
-    gan = get_preset("dcgan-mnist").build("numpy")
+    preset = get_preset("dcgan-mnist")
+    gan = preset.build("numpy")
     batch = gan.batch_size
-    tstep = TorchStep(torch, batch, seed=seed)
+    tstep = TorchStep(torch, batch, seed=seed, exact=True)
     copy_weights(torch, gan, tstep)
+    t_average = TorchAverage(torch, tstep.G, preset.ema) if preset.ema else None
     order_rng = np.random.default_rng(10_000 + seed)       # the batch order both engines share
     per_epoch = len(images) // batch
     order, seconds = None, {"minigan": 0.0, "torch": 0.0}
@@ -67,29 +106,46 @@ def train_pair(torch, images, steps, seed, log):
         t1 = time.perf_counter()
         tstep.real = torch.from_numpy(real)
         tstep()
+        if t_average:
+            t_average.update(tstep.G)
         seconds["minigan"] += t1 - t0
         seconds["torch"] += time.perf_counter() - t1
         if (step + 1) % 250 == 0:
             log(f"  seed {seed}: step {step + 1}/{steps}")
+    to_numpy = minigan.backend.to_numpy
     gan.G.eval()
-    ours = np.concatenate([minigan.backend.to_numpy(gan.generate(500)) for _ in range(N_SAMPLES // 500)])
     tstep.G.eval()
+    samples = {"minigan": {"last": draw(lambda n: to_numpy(gan.G.forward(gan.sample_noise(n))))},
+               "torch": {}}
     with torch.no_grad():
-        theirs = tstep.G(torch.randn(N_SAMPLES, gan.z_dim)).numpy()
-    return {"minigan": ours.astype(np.float32), "torch": theirs.astype(np.float32)}, seconds
+        samples["torch"]["last"] = draw(lambda n: tstep.G(torch.randn(n, gan.z_dim)).numpy())
+        if t_average:
+            samples["minigan"]["ema"] = draw(lambda n: to_numpy(gan.generate(n)))   # generate() uses the average
+            averaged = copy.deepcopy(tstep.G)
+            t_average.copy_into(averaged)
+            samples["torch"]["ema"] = draw(lambda n: averaged(torch.randn(n, gan.z_dim)).numpy())
+    return samples, seconds
+
+
+KEYS = ("fcd", "precision", "recall", "coverage", "classifier_score", "confident_share")
+VARIANT_NAMES = {"ema": "averaged G (EMA), what the preset samples from", "last": "the last G (no average)"}
 
 
 def summarize(runs):
+    """Mean and standard error over seeds, per engine and per set of weights ("ema", "last")."""
     rows = {}
+    for variant in runs[0]["minigan"]:
+        rows[variant] = {}
+        for engine in ("minigan", "torch"):
+            row = {}
+            for key in KEYS:
+                v = np.array([r[engine][variant][key] for r in runs], float)
+                row[key] = float(v.mean())
+                row[key + "_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
+            rows[variant][engine] = row
+        rows[variant]["fcd_ratio"] = rows[variant]["minigan"]["fcd"] / rows[variant]["torch"]["fcd"]
     for engine in ("minigan", "torch"):
-        rs = [r[engine] for r in runs]
-        row = {}
-        for key in ("fcd", "precision", "recall", "coverage", "classifier_score", "confident_share", "seconds"):
-            v = np.array([r[key] for r in rs], float)
-            row[key] = float(v.mean())
-            row[key + "_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
-        rows[engine] = row
-    rows["fcd_ratio"] = rows["minigan"]["fcd"] / rows["torch"]["fcd"]
+        rows[engine + "_train_s"] = float(np.mean([r["seconds"][engine] for r in runs]))
     return rows
 
 
@@ -98,24 +154,28 @@ def markdown(result):
     lines = ["# minigan vs PyTorch: the same DCGAN recipe, steps, data order and initial weights", "",
              f"Preset dcgan-mnist, {a['steps']} steps at batch 64 on the first 8,000 images of MNIST's test file "
              f"(10 epochs = 1,250 steps), seeds {a['seeds']}; {N_SAMPLES} samples per run against the 2,000 held-out "
-             "images, in the feature space of minigan's shipped classifier. Mean +/- standard error over seeds.", "",
-             "| engine | FCD (lower is better) | precision | recall | coverage | classifier score | "
-             "confident >= 0.9 | train s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for engine in ("minigan", "torch"):
-        r = s[engine]
-        lines.append(f"| {engine} | {r['fcd']:.1f} +/- {r['fcd_se']:.1f} | {r['precision']:.3f} +/- "
-                     f"{r['precision_se']:.3f} | {r['recall']:.3f} +/- {r['recall_se']:.3f} | {r['coverage']:.3f} +/- "
-                     f"{r['coverage_se']:.3f} | {r['classifier_score']:.2f} | {100 * r['confident_share']:.1f} % | "
-                     f"{r['seconds']:.0f} |")
-    lines += ["", f"minigan's FCD / PyTorch's FCD = **{s['fcd_ratio']:.3f}**.", "", "Per seed:", "",
-              "| seed | minigan FCD | torch FCD | minigan P / R | torch P / R |", "|---:|---:|---:|---:|---:|"]
-    for r in result["runs"]:
-        m, t = r["minigan"], r["torch"]
-        lines.append(f"| {r['seed']} | {m['fcd']:.1f} | {t['fcd']:.1f} | {m['precision']:.3f} / {m['recall']:.3f} | "
-                     f"{t['precision']:.3f} / {t['recall']:.3f} |")
-    lines += ["", f"{result['date']} | {result['machine']} | PyTorch {result['torch']} | train s = time inside each "
-              "engine's steps; the machine was shared with other jobs, so those times are not a speed benchmark "
-              "(see bench_train_step.md)."]
+             "images, in the feature space of minigan's shipped classifier. Mean +/- standard error over seeds.", ""]
+    for variant in [v for v in ("ema", "last") if v in s]:
+        lines += [f"## {VARIANT_NAMES[variant]}", "",
+                  "| engine | FCD (lower is better) | precision | recall | coverage | classifier score | "
+                  "confident >= 0.9 |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for engine in ("minigan", "torch"):
+            r = s[variant][engine]
+            lines.append(f"| {engine} | {r['fcd']:.1f} +/- {r['fcd_se']:.1f} | {r['precision']:.3f} +/- "
+                         f"{r['precision_se']:.3f} | {r['recall']:.3f} +/- {r['recall_se']:.3f} | "
+                         f"{r['coverage']:.3f} +/- {r['coverage_se']:.3f} | {r['classifier_score']:.2f} | "
+                         f"{100 * r['confident_share']:.1f} % |")
+        lines += ["", f"minigan's FCD / PyTorch's FCD = **{s[variant]['fcd_ratio']:.3f}**.", "", "Per seed:", "",
+                  "| seed | minigan FCD | torch FCD | minigan P / R | torch P / R |", "|---:|---:|---:|---:|---:|"]
+        for r in result["runs"]:
+            m, t = r["minigan"][variant], r["torch"][variant]
+            lines.append(f"| {r['seed']} | {m['fcd']:.1f} | {t['fcd']:.1f} | {m['precision']:.3f} / "
+                         f"{m['recall']:.3f} | {t['precision']:.3f} / {t['recall']:.3f} |")
+        lines.append("")
+    lines += [f"{result['date']} | {result['machine']} | PyTorch {result['torch']} ({result['torch_threads']} thread) | "
+              f"mean seconds inside each engine's steps per run: minigan {s['minigan_train_s']:.0f}, PyTorch "
+              f"{s['torch_train_s']:.0f}, load average {result['load_average']}; the machine was shared with other "
+              "jobs, so those times are not a speed benchmark (see bench_train_step.md)."]
     return "\n".join(lines) + "\n"
 
 
@@ -123,28 +183,37 @@ def main(argv=None):
     import datetime
     import platform
     import torch
+    from common import load_average
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=1250)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
+    ap.add_argument("--threads", type=int, default=1, help="PyTorch's threads (NumPy's: OPENBLAS_NUM_THREADS)")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
     images, labels = load_mnist("test", data_dir=args.data_dir, download=False)
     (train, _), (held, _) = split(images, labels)
     classifier = load_classifier("mnist")
-    result = {"args": {"steps": args.steps, "seeds": args.seeds}, "torch": torch.__version__,
+    result = {"args": {"steps": args.steps, "seeds": args.seeds}, "preset_ema": get_preset("dcgan-mnist").ema,
+              "torch": torch.__version__, "torch_threads": args.threads,
               "date": datetime.date.today().isoformat(), "machine": f"{platform.machine()}, 2 cores", "runs": []}
+    loads = []
     for seed in args.seeds:
         samples, seconds = train_pair(torch, train, args.steps, seed, print)
-        run = {"seed": seed}
-        for engine, x in samples.items():
-            m = image_metrics(x, held, classifier)
-            m.update(confident_share=confident_share(classifier, x), seconds=seconds[engine])
-            run[engine] = m
-            print(f"seed {seed} {engine:7s}: FCD {m['fcd']:.1f}  P {m['precision']:.3f}  R {m['recall']:.3f}  "
-                  f"C {m['coverage']:.3f}  CS {m['classifier_score']:.2f}  confident {m['confident_share']:.3f}  "
-                  f"({seconds[engine]:.0f} s)", flush=True)
+        loads.append(load_average())
+        run = {"seed": seed, "seconds": seconds}
+        for engine, variants in samples.items():
+            run[engine] = {}
+            for variant, x in variants.items():
+                m = image_metrics(x, held, classifier)
+                m.update(confident_share=confident_share(classifier, x))
+                run[engine][variant] = m
+                print(f"seed {seed} {engine:7s} {variant:4s}: FCD {m['fcd']:.1f}  P {m['precision']:.3f}  "
+                      f"R {m['recall']:.3f}  C {m['coverage']:.3f}  CS {m['classifier_score']:.2f}  "
+                      f"confident {m['confident_share']:.3f}  ({seconds[engine]:.0f} s)", flush=True)
         result["runs"].append(run)
+        result["load_average"] = ", ".join(f"{x:.1f}" for x in loads if x is not None)
         result["summary"] = summarize(result["runs"])
         args.out_dir.mkdir(parents=True, exist_ok=True)
         (args.out_dir / "quality_vs_torch.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -28,6 +28,16 @@ def _positive(kind):
     return parse
 
 
+def _decay(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
 def build_parser(with_bench=True):
     from .presets import PRESETS
     from .losses import OBJECTIVES, ALIASES
@@ -48,6 +58,9 @@ def build_parser(with_bench=True):
                         "(wgan, wgan-gp, hinge-sn, r1, mbstd, pacgan2/3/4)")
     t.add_argument("--pack", type=_positive(int), metavar="M",
                    help="PacGAN: D judges packs of M samples (2D presets; batch size divisible by M)")
+    t.add_argument("--ema", type=_decay, metavar="DECAY",
+                   help="keep a moving average of G's weights with this decay (e.g. 0.999) and sample "
+                        "from it; 0 turns off a preset's average")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", help="output folder (default: a new folder under ./runs/)")
     t.add_argument("--backend", choices=["numpy", "cupy"])
@@ -63,6 +76,7 @@ def build_parser(with_bench=True):
     s.add_argument("--interpolate", type=_positive(int), metavar="STEPS",
                    help="instead: n strips, each walking the latent space between two noise vectors in STEPS steps")
     s.add_argument("--label", type=int, help="conditional models: the class to draw (default: a row per class)")
+    s.add_argument("--no-ema", action="store_true", help="draw from G's last weights, not their moving average")
     s.add_argument("--backend", choices=["numpy", "cupy"])
 
     e = sub.add_parser("evaluate", help="measure a trained generator")
@@ -71,6 +85,7 @@ def build_parser(with_bench=True):
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.add_argument("--data-dir", help="image runs: where the held-out real images are (default: the run's)")
+    e.add_argument("--no-ema", action="store_true", help="measure G's last weights, not their moving average")
     e.add_argument("--backend", choices=["numpy", "cupy"])
 
     g = sub.add_parser("gradcheck", help="check every hand-written backward against finite differences")
@@ -140,7 +155,7 @@ def cmd_train(args):
               objective="+".join(filter(None, [args.objective, args.pack and args.pack > 1 and f"pacgan{args.pack}"]))
               or None,
               data_dir=args.data_dir, dataset=args.dataset, resume=args.resume,
-              checkpoint_every=args.checkpoint_every, progress=not args.no_progress)
+              checkpoint_every=args.checkpoint_every, progress=not args.no_progress, ema=args.ema)
     run.train()
     print(f"trained {run.preset.name} for {run.step} steps; results in {run.out}")
     return 0
@@ -162,6 +177,8 @@ def _generate(args, n, interpolate=None):
     from .backend import to_backend, to_numpy
     from .train import load_gan
     gan, header, _ = load_gan(args.checkpoint, args.backend)
+    if getattr(args, "no_ema", False):
+        gan.ema = None            # generate() then draws from G's last weights
     minigan.seed(args.seed)
     gan.G.eval()
     label = getattr(args, "label", None)

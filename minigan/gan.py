@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from contextlib import nullcontext
+
 from .backend import backend_of, get_array_module, to_backend, to_numpy
+from .ema import WeightAverage
 from .losses import get_objective
 from .nn.base import frozen
 from .optim import Adam
@@ -65,11 +68,13 @@ class GAN:
     weights after each D update (the original WGAN's Lipschitz constraint).
     ``gradient_penalty`` (lambda, 10 in Gulrajani et al. 2017) and ``r1`` (gamma, Mescheder et
     al. 2018) add a penalty on D's input gradient to D's loss; see regularizers.py.
+    ``ema`` (a decay such as 0.999) keeps a moving average of G's weights beside G (ema.py);
+    ``generate`` samples from the average, training never reads it.
     """
 
     def __init__(self, G, D, z_dim, objective="non_saturating", g_opt=None, d_opt=None,
                  n_critic=1, clip_value=None, record_grads=False, rng=None,
-                 gradient_penalty=None, r1=None):
+                 gradient_penalty=None, r1=None, ema=None):
         self.G, self.D, self.z_dim = G, D, int(z_dim)
         self.objective = get_objective(objective)
         self.g_opt = g_opt or Adam(G.parameters())
@@ -77,6 +82,7 @@ class GAN:
         self.n_critic, self.clip_value = int(n_critic), clip_value
         self.gradient_penalty, self.r1 = gradient_penalty or None, r1 or None
         self.record_grads, self.rng = record_grads, rng
+        self.ema = WeightAverage(G, ema) if ema else None
         self.step_count = 0
         self.batch_size = 64      # G's batch when g_step() is called on its own; step() sets it
         self._last_fake = None   # the batch of the latest D step, reused by the next G step
@@ -91,9 +97,16 @@ class GAN:
         return to_backend(z, self.backend)
 
     def generate(self, n=None, z=None):
-        """Samples from G in its current mode (no gradients kept for anyone)."""
+        """Samples from G in its current mode (no gradients kept for anyone), drawn with G's
+        averaged weights when the GAN keeps an average."""
         self._last_fake = None   # G's forward cache now belongs to this batch, not the D step's
-        return self.G.forward(self.sample_noise(n) if z is None else z)
+        z = self.sample_noise(n) if z is None else z
+        with self.averaged():
+            return self.G.forward(z)
+
+    def averaged(self):
+        """``with gan.averaged():`` G holds its averaged weights inside the block (if kept)."""
+        return self.ema.applied(self.G) if self.ema else nullcontext(self.G)
 
     def images(self, samples):
         """What of G's raw output is the sample itself (a conditional G also carries labels)."""
@@ -192,6 +205,8 @@ class GAN:
         if self.n_critic > 1:
             self._last_fake = None   # with several critic steps, G gets a fresh batch of its own
         self.g_step(record)
+        if self.ema:
+            self.ema.update(self.G)   # G's latest weights join the average; D never sees it
         self.step_count += 1
         return record
 

@@ -41,7 +41,8 @@ def snapshot(run):
     gan = run.gan
     restore = _eval_mode(gan.G, gan.D)
     try:
-        fake = gan.G.forward(run.fixed_noise if run.stream.steps_per_epoch else gan.sample_noise(500))
+        with gan.averaged():   # the weights a user will sample from (the average, if the GAN keeps one)
+            fake = gan.G.forward(run.fixed_noise if run.stream.steps_per_epoch else gan.sample_noise(500))
         samples = to_numpy(gan.images(fake))
         if samples.ndim == 2 and samples.shape[1] == 2:
             frame = os.path.join(run.out, "frames", f"field_{run.step:07d}.png")

@@ -40,6 +40,7 @@ class Preset:
     pack: int = 1                      # PacGAN: D judges packs of this many samples
     mbstd: bool = False                # a minibatch standard-deviation feature at D's input
     conditional: bool = False          # class-conditional (10 classes): a ConditionalGAN, labelled data
+    ema: Optional[float] = None        # keep a moving average of G's weights with this decay; sample from it
 
     def __post_init__(self):
         # ``objective`` may name recipes, joined by "+" ("wgan-gp", "pacgan4", "non_saturating+pacgan4"):
@@ -77,7 +78,7 @@ class Preset:
                    g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs()),
                    d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
                    n_critic=self.n_critic, clip_value=self.clip_value,
-                   gradient_penalty=self.gradient_penalty, r1=self.r1)
+                   gradient_penalty=self.gradient_penalty, r1=self.r1, ema=self.ema)
 
     def wrap_D(self, D):
         """The D-side cures: spectral norm on every Dense/Conv2d, then Pack / MinibatchStdDev in front.
@@ -158,11 +159,19 @@ register(Preset("grid25", "25 Gaussians on a 5x5 grid; MLP G (with BatchNorm) an
 # dcgan-mnist is the DCGAN of TensorFlow's DCGAN tutorial, layer for layer; its LeakyReLU slope 0.3 is
 # Keras's default, which that tutorial uses, and its weights start from Keras's default Glorot-uniform
 # ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of size 100) is Radford et al.'s.
+# Samples come from a moving average of G's weights (ema.py). In the 10-epoch run on MNIST's 10k test
+# images (seed 0) it lowered the samples' FCD by 16% (13-34% in the trials) and raised their recall, and
+# left the independent judge's confidence about where it was (benchmarks/results/dcgan_mnist_judge.md).
 _DCGAN_SOURCES = {
     "architecture": "TensorFlow DCGAN tutorial (generator and discriminator models)",
     "LeakyReLU slope 0.3, Glorot-uniform init": "Keras defaults, as used by that tutorial",
     "Adam 2e-4, beta1 0.5, batch 64, z 100": "Radford et al. 2015 (DCGAN), sec. 4",
     "dropout 0.3": "TensorFlow DCGAN tutorial",
+}
+_EMA_SOURCES = {
+    "samples from an EMA of G's weights, decay 0.999": "Yazici et al. 2019, 'The Unusual Effectiveness of "
+    "Averaging in GAN Training'; Karras et al. 2018 (progressive GANs), sec. 4; warm-up (1 + t) / (10 + t) "
+    "as in TensorFlow's tf.train.ExponentialMovingAverage (num_updates)",
 }
 
 
@@ -187,8 +196,8 @@ def dcgan_mnist_D(p):
 
 
 register(Preset("dcgan-mnist", "the TensorFlow tutorial's DCGAN on 28x28 digits", "mnist", z_dim=100,
-                build_G=dcgan_mnist_G, build_D=dcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10,
-                sources=_DCGAN_SOURCES))
+                build_G=dcgan_mnist_G, build_D=dcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10, ema=0.999,
+                sources={**_DCGAN_SOURCES, **_EMA_SOURCES}))
 register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm after G's dense and transposed convolutions",
                 "mnist", z_dim=100, build_G=lambda p: dcgan_mnist_G(p, batchnorm=True), build_D=dcgan_mnist_D,
                 lr=2e-4, batch_size=64, epochs=10,
@@ -210,8 +219,9 @@ def cdcgan_mnist_D(p):
 
 register(Preset("cdcgan-mnist", "dcgan-mnist conditioned on the digit: sample any class on request", "mnist",
                 z_dim=100, build_G=cdcgan_mnist_G, build_D=cdcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10,
-                conditional=True,
-                sources={**_DCGAN_SOURCES, "conditioning": "Mirza & Osindero 2014 (one-hot label concatenated "
+                conditional=True, ema=0.999,
+                sources={**_DCGAN_SOURCES, **_EMA_SOURCES,
+                         "conditioning": "Mirza & Osindero 2014 (one-hot label concatenated "
                          "to G's noise and, as constant feature maps, to D's input)"}))
 
 

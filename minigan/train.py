@@ -115,6 +115,9 @@ def save_run(path, run):
     header = {"step": run.step, "total_steps": run.total_steps, "config": run.config,
               "rng": _rng.get_state(), "stream": run.stream.state(), "optimizers": optimizers,
               "diagnostics": run.diagnostics}
+    if gan.ema:   # G's averaged weights, so that sampling and a resumed run pick them up
+        arrays.update(checkpoint.pack("G_ema", gan.ema.state_dict()))
+        header["ema"] = gan.ema.header()
     return checkpoint.save(path, arrays, header)
 
 
@@ -132,6 +135,8 @@ def load_gan(path, backend=None):
         gan.D.load_state_dict(checkpoint.unpack("D", arrays))
         for who, opt in (("G", gan.g_opt), ("D", gan.d_opt)):
             opt.load_state_dict({**header["optimizers"][who], "slots": checkpoint.unpack(f"opt{who}", arrays)})
+        if gan.ema:
+            gan.ema.load_state_dict(checkpoint.unpack("G_ema", arrays), header["ema"])
     except (KeyError, ValueError) as err:
         raise checkpoint.CheckpointError(f"{path}: arrays do not fit preset {preset.name!r} ({err})") from None
     gan.step_count = header["step"]
@@ -147,9 +152,9 @@ class Run:
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, data_dir=None, dataset=None, resume=False,
-                 checkpoint_every=None, frames=40, progress=True, log=None):
+                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None):
         overrides = {"steps": steps, "epochs": epochs, "batch_size": batch_size,
-                     "objective": objective, "dataset": dataset}
+                     "objective": objective, "dataset": dataset, "ema": ema}
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if steps is not None:
             overrides["epochs"] = None

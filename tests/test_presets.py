@@ -39,6 +39,10 @@ def test_dcgan_mnist_is_the_tutorial_architecture():
     assert not any("BatchNorm" in repr(l) for l in gan.G)
     assert sum("BatchNorm" in repr(l) for l in get_preset("dcgan-mnist-bn").build().G) == 3
     assert gan.g_opt.lr == 2e-4 and gan.g_opt.betas == (0.5, 0.999)
+    # samples come from a moving average of G's weights, and the preset says where that comes from
+    assert gan.ema is not None and gan.ema.decay == 0.999
+    assert any("Yazici" in v for v in get_preset("dcgan-mnist").sources.values())
+    assert get_preset("cdcgan-mnist").build().ema.decay == 0.999
 
 
 def _digits(tmp_path, name, **kw):
