@@ -12,7 +12,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -165,7 +164,7 @@ class Run:
             overrides = {**saved["overrides"], **overrides}
             seed = saved["seed"]
             data_dir = data_dir or saved.get("data_dir")
-        self.preset = replace(get_preset(preset), **overrides)
+        self.preset = get_preset(preset).replaced(**overrides)
         self.metrics_path = os.path.join(self.out, "metrics.csv")
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.progress, self.frames = progress, frames

@@ -33,6 +33,20 @@ def test_wgan_gp_recipe_is_gulrajanis():
     assert p.with_overrides(lr=1e-3).lr == 1e-3 and p.with_overrides(lr=1e-3).clip_value == 0.01
 
 
+def test_fields_given_beside_a_recipe_win_over_the_recipes():
+    # The recipe is expanded first; lr given in the same call is not overwritten by the recipe's 1e-4.
+    p = get_preset("ring8").with_overrides(objective="wgan-gp", lr=1e-3, betas=(0.0, 0.9))
+    assert (p.objective, p.gradient_penalty, p.n_critic, p.lr, p.betas) == ("wasserstein", 10.0, 5, 1e-3, (0.0, 0.9))
+    assert get_preset("ring8").with_overrides(objective="wgan-gp").lr == 1e-4
+
+
+def test_run_applies_the_recipe_then_the_flags(tmp_path):
+    from minigan.train import Run
+    run = Run("ring8", out=str(tmp_path / "r"), steps=3, batch_size=32, objective="wgan-gp", progress=False)
+    p = run.preset
+    assert (p.objective, p.gradient_penalty, p.batch_size, p.steps, p.lr) == ("wasserstein", 10.0, 32, 3, 1e-4)
+
+
 def test_r1_narrow_recipe_is_a_weak_r1():
     p = get_preset("grid25").with_overrides(objective="r1-narrow")
     assert (p.objective, p.r1, p.gradient_penalty, p.pack, p.n_critic) == ("non_saturating", 0.01, None, 1, 1)
