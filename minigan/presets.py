@@ -32,6 +32,8 @@ class Preset:
     n_critic: int = 1
     clip_value: Optional[float] = None
     lr_decay: bool = False             # decay both learning rates linearly to zero over the run
+    lr_hold: float = 0.0               # with lr_decay: the fraction of the run at full lr before the decay
+    g_lr_scale: float = 1.0            # G's learning rate is lr * g_lr_scale (D's is lr)
     init: Optional[str] = None         # re-initialise every weight with this scheme (e.g. "dcgan")
     sources: dict = field(default_factory=dict)
     gradient_penalty: Optional[float] = None   # WGAN-GP's lambda
@@ -65,9 +67,21 @@ class Preset:
         preset = replace(self, objective=fields.pop("objective")) if "objective" in fields else self
         return replace(preset, **fields) if fields else preset
 
+    def optimizer_kwargs(self, lr=None):
+        lr = self.lr if lr is None else lr
+        return {"lr": lr, "betas": self.betas} if self.optimizer == "adam" else {"lr": lr}
 
-    def optimizer_kwargs(self):
-        return {"lr": self.lr, "betas": self.betas} if self.optimizer == "adam" else {"lr": self.lr}
+    def learning_rates(self, step, total):
+        """(D's lr, G's lr) at ``step`` of a run of ``total`` steps. With ``lr_decay`` they stay at full
+        value for the first ``lr_hold`` of the run, then fall linearly to zero at the last step (the
+        schedule of Zhu et al. 2017, CycleGAN: constant, then linear decay)."""
+        if not 0.0 <= self.lr_hold < 1.0:
+            raise ValueError(f"preset {self.name!r}: lr_hold must be in [0, 1), got {self.lr_hold}")
+        factor = 1.0
+        if self.lr_decay:
+            start = self.lr_hold * total
+            factor = min(1.0, 1.0 - (step - start) / (total - start))
+        return self.lr * factor, self.lr * self.g_lr_scale * factor
 
     def build(self, backend=None):
         """Build G and D (drawing weights from minigan's generator) and wrap them in a GAN."""
@@ -82,7 +96,7 @@ class Preset:
             D.to(backend)
         gan_class = ConditionalGAN if self.conditional else GAN
         return gan_class(G, D, self.z_dim, objective=self.objective,
-                   g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs()),
+                   g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs(self.lr * self.g_lr_scale)),
                    d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
                    n_critic=self.n_critic, clip_value=self.clip_value,
                    gradient_penalty=self.gradient_penalty, r1=self.r1)

@@ -242,8 +242,7 @@ class Run:
 
     def _one_step(self, writer, bar, last_good):
         if self.preset.lr_decay:
-            frac = 1.0 - self.step / self.total_steps
-            self.gan.g_opt.lr = self.gan.d_opt.lr = self.preset.lr * frac
+            self.gan.d_opt.lr, self.gan.g_opt.lr = self.preset.learning_rates(self.step, self.total_steps)
         batches = [self.stream.next() for _ in range(self.gan.n_critic)]
         record = self.gan.step(batches if len(batches) > 1 else batches[0])
         self._check_finite(record, last_good)
