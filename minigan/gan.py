@@ -86,9 +86,10 @@ class GAN:
         return backend_of(self.G.parameters()[0].data)
 
     def sample_noise(self, n):
-        """z ~ N(0, I), drawn on the CPU from the seeded generator, moved to G's backend."""
-        z = get_rng(self.rng).standard_normal((n, self.z_dim)).astype(self.G.parameters()[0].dtype)
-        return to_backend(z, self.backend)
+        """z ~ N(0, I), drawn on the CPU from the seeded generator, moved to G's backend and dtype."""
+        like = self.G.parameters()[0].data
+        z = get_rng(self.rng).standard_normal((n, self.z_dim)).astype(like.dtype)
+        return to_backend(z, backend_of(like))
 
     def generate(self, n=None, z=None):
         """Samples from G in its current mode (no gradients kept for anyone)."""
@@ -199,7 +200,7 @@ class GAN:
 
 
 def _mean(a):
-    return float(to_numpy(a.mean()))
+    return float(to_numpy(a.sum())) / a.size     # (a.mean() costs NumPy several Python-level calls)
 
 
 class ConditionalGAN(GAN):
