@@ -55,7 +55,7 @@ def build_parser(with_bench=True):
     from .recipes import RECIPES
     t.add_argument("--objective", choices=sorted(set(OBJECTIVES) | set(ALIASES) | set(RECIPES)),
                    help="an objective, or a recipe that also sets the regulariser and optimizer "
-                        "(wgan, wgan-gp, hinge-sn, r1, mbstd, pacgan2/3/4)")
+                        "(wgan, wgan-gp, hinge-sn, r1, r1-narrow, mbstd, pacgan2/3/4, sharp)")
     t.add_argument("--pack", type=_positive(int), metavar="M",
                    help="PacGAN: D judges packs of M samples (2D presets; batch size divisible by M)")
     t.add_argument("--ema", type=_decay, metavar="DECAY",

@@ -74,14 +74,14 @@ class GAN:
 
     def __init__(self, G, D, z_dim, objective="non_saturating", g_opt=None, d_opt=None,
                  n_critic=1, clip_value=None, record_grads=False, rng=None,
-                 gradient_penalty=None, r1=None, ema=None):
+                 gradient_penalty=None, r1=None, ema=None, grad_norms=True):
         self.G, self.D, self.z_dim = G, D, int(z_dim)
         self.objective = get_objective(objective)
         self.g_opt = g_opt or Adam(G.parameters())
         self.d_opt = d_opt or Adam(D.parameters())
         self.n_critic, self.clip_value = int(n_critic), clip_value
         self.gradient_penalty, self.r1 = gradient_penalty or None, r1 or None
-        self.record_grads, self.rng = record_grads, rng
+        self.record_grads, self.rng, self.grad_norms = record_grads, rng, grad_norms
         self.ema = WeightAverage(G, ema) if ema else None
         self.step_count = 0
         self.batch_size = 64      # G's batch when g_step() is called on its own; step() sets it
@@ -92,9 +92,10 @@ class GAN:
         return backend_of(self.G.parameters()[0].data)
 
     def sample_noise(self, n):
-        """z ~ N(0, I), drawn on the CPU from the seeded generator, moved to G's backend."""
-        z = get_rng(self.rng).standard_normal((n, self.z_dim)).astype(self.G.parameters()[0].dtype)
-        return to_backend(z, self.backend)
+        """z ~ N(0, I), drawn on the CPU from the seeded generator, moved to G's backend and dtype."""
+        like = self.G.parameters()[0].data
+        z = get_rng(self.rng).standard_normal((n, self.z_dim)).astype(like.dtype)
+        return to_backend(z, backend_of(like))
 
     def generate(self, n=None, z=None):
         """Samples from G in its current mode (no gradients kept for anyone), drawn with G's
@@ -144,7 +145,8 @@ class GAN:
             penalty += self.r1 * record.r1
         if self.record_grads:
             record.grads.update({f"D/{n}": p.grad.copy() for n, p in D.named_parameters()})
-        record.grad_norms.update(layer_grad_norms(D, "D"))
+        if self.grad_norms:
+            record.grad_norms.update(layer_grad_norms(D, "D"))
         # 4. Only now does D change.
         self.d_opt.step()
         if self.clip_value is not None:
@@ -182,7 +184,8 @@ class GAN:
         if self.record_grads:
             record.grads["G/input"] = dfake.copy()       # the gradient handed from D to G
             record.grads.update({f"G/{n}": p.grad.copy() for n, p in G.named_parameters()})
-        record.grad_norms.update(layer_grad_norms(G, "G"))
+        if self.grad_norms:
+            record.grad_norms.update(layer_grad_norms(G, "G"))
         self.g_opt.step()
 
         record.g_loss = loss
@@ -212,7 +215,7 @@ class GAN:
 
 
 def _mean(a):
-    return float(to_numpy(a.mean()))
+    return float(to_numpy(a.sum())) / a.size     # (a.mean() costs NumPy several Python-level calls)
 
 
 class ConditionalGAN(GAN):

@@ -12,7 +12,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -170,7 +169,7 @@ class Run:
             overrides = {**saved["overrides"], **overrides}
             seed = saved["seed"]
             data_dir = data_dir or saved.get("data_dir")
-        self.preset = replace(get_preset(preset), **overrides)
+        self.preset = get_preset(preset).replaced(**overrides)
         self.metrics_path = os.path.join(self.out, "metrics.csv")
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.progress, self.frames = progress, frames
@@ -248,8 +247,7 @@ class Run:
 
     def _one_step(self, writer, bar, last_good):
         if self.preset.lr_decay:
-            frac = 1.0 - self.step / self.total_steps
-            self.gan.g_opt.lr = self.gan.d_opt.lr = self.preset.lr * frac
+            self.gan.d_opt.lr, self.gan.g_opt.lr = self.preset.learning_rates(self.step, self.total_steps)
         batches = [self.stream.next() for _ in range(self.gan.n_critic)]
         record = self.gan.step(batches if len(batches) > 1 else batches[0])
         self._check_finite(record, last_good)

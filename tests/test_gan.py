@@ -302,6 +302,21 @@ def test_step_record_row(xp, backend):
         assert rec.grads == {}                                               # record_grads is off
 
 
+def test_grad_norms_off_leaves_the_records_without_them_and_training_unchanged(xp, backend):
+    runs = []
+    for grad_norms in (True, False):
+        minigan.seed(3)
+        G, D = build_models(backend)
+        gan = GAN(G, D, Z_DIM, grad_norms=grad_norms)
+        recs = [gan.step(real_batch(xp, seed=k)) for k in range(3)]
+        runs.append((recs, snapshot(G), snapshot(D)))
+    (on, g_on, d_on), (off, g_off, d_off) = runs
+    assert on[-1].grad_norms and all(r.grad_norms == {} for r in off)
+    assert [r.d_loss for r in on] == [r.d_loss for r in off]
+    for a, b in ((g_on, g_off), (d_on, d_off)):
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
 def test_d_fake_after_judges_the_same_batch_with_the_updated_d(xp, backend):
     G, D = build_models(backend)
     gan = GAN(G, D, Z_DIM, d_opt=SGD(D.parameters(), lr=0.5))

@@ -94,3 +94,26 @@ def test_slerp_walks_between_the_two_ends():
     z1 = z1 / np.linalg.norm(z1, axis=-1, keepdims=True) * np.linalg.norm(z0, axis=-1, keepdims=True)
     path = slerp(z0[:, None], z1[:, None], t)
     assert np.allclose(np.linalg.norm(path, axis=-1), np.linalg.norm(z0, axis=-1)[:, None])
+
+
+def test_learning_rate_schedule_holds_then_decays_linearly():
+    plain = get_preset("ring8").with_overrides(lr=1e-3, lr_decay=True, lr_hold=0.0, g_lr_scale=1.0)
+    assert [plain.learning_rates(s, 10)[0] for s in (0, 5, 9)] == [1e-3 * (1 - s / 10) for s in (0, 5, 9)]
+    held = plain.with_overrides(lr_hold=0.5, g_lr_scale=2.0)
+    d, g = zip(*(held.learning_rates(s, 10) for s in range(10)))
+    assert d[:6] == (1e-3,) * 6                                     # full lr for the first half
+    assert np.allclose(d[5:], 1e-3 * np.array([1.0, 0.8, 0.6, 0.4, 0.2]))   # then linearly to zero
+    assert np.allclose(g, 2 * np.array(d))                         # G's lr is twice D's throughout
+    assert plain.with_overrides(lr_decay=False).learning_rates(9, 10) == (1e-3, 1e-3)
+    with pytest.raises(ValueError, match="lr_hold"):
+        plain.with_overrides(lr_hold=1.0).learning_rates(0, 10)
+
+
+def test_g_lr_scale_reaches_the_optimizers_and_the_run(tmp_path):
+    gan = get_preset("ring8").with_overrides(lr=1e-3, g_lr_scale=2.0).build()
+    assert (gan.d_opt.lr, gan.g_opt.lr) == (1e-3, 2e-3)
+    run = Run("ring8", out=str(tmp_path / "r"), steps=4, progress=False, frames=1)
+    run.preset = run.preset.with_overrides(lr_decay=True, lr_hold=0.5, g_lr_scale=2.0)
+    run.train()
+    assert run.gan.d_opt.lr == run.preset.learning_rates(3, 4)[0]
+    assert run.gan.g_opt.lr == run.preset.learning_rates(3, 4)[1] == 2 * run.gan.d_opt.lr

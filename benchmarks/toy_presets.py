@@ -1,0 +1,68 @@
+"""The 2D presets at their defaults, from the command line: ``minigan train --preset P --seed S``, then
+``minigan evaluate``, for five seeds each; wall time of each training run (pictures included).
+
+    python benchmarks/toy_presets.py            # writes results/toy_presets.{md,json}
+
+One run at a time, one BLAS thread: the timings are those of a single training process.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def run(preset, seed, workdir):
+    out = os.path.join(workdir, f"{preset}-{seed}")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "minigan.cli", "train", "--preset", preset, "--seed", str(seed),
+                    "--out", out, "--no-progress"], check=True, env=env, capture_output=True)
+    seconds = time.perf_counter() - start
+    done = subprocess.run([sys.executable, "-m", "minigan.cli", "evaluate", "--checkpoint",
+                           os.path.join(out, "checkpoint.npz"), "--json"], check=True, env=env,
+                          capture_output=True, text=True)
+    result = json.loads(done.stdout)
+    return {"preset": preset, "seed": seed, "seconds": seconds, "load_before": load,
+            **{k: result[k] for k in ("modes", "high_quality", "reverse_kl", "step")}}
+
+
+def main():
+    runs = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for preset in ("ring8", "grid25"):
+            for seed in range(5):
+                runs.append(run(preset, seed, workdir))
+                r = runs[-1]
+                print(f"{preset} seed {seed}: {r['modes']} modes, {r['high_quality']:.1f}% HQ, "
+                      f"KL {r['reverse_kl']:.4f}, {r['seconds']:.0f} s (load {r['load_before']:.2f})", flush=True)
+    lines = ["# The 2D presets at their defaults", "",
+             "`minigan train --preset P --seed S` (defaults), then `minigan evaluate` (2,500 samples), seeds 0-4; "
+             "wall time of each training run, pictures included, one BLAS thread. Load average: the machine's, "
+             "just before each run (other users' jobs included).", "",
+             "| preset | seed | modes | high quality % | reverse KL | train s | load |", "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        lines.append(f"| {r['preset']} | {r['seed']} | {r['modes']} | {r['high_quality']:.1f} | {r['reverse_kl']:.4f} | "
+                     f"{r['seconds']:.0f} | {r['load_before']:.2f} |")
+    lines += ["", "| preset | modes (mean) | high quality % (mean) | reverse KL (mean) | train s (mean, max) |",
+              "|---|---|---|---|---|"]
+    for preset in ("ring8", "grid25"):
+        rs = [r for r in runs if r["preset"] == preset]
+        mean = {k: np.mean([r[k] for r in rs]) for k in ("modes", "high_quality", "reverse_kl", "seconds")}
+        lines.append(f"| {preset} | {mean['modes']:.1f} | {mean['high_quality']:.1f} | {mean['reverse_kl']:.4f} | "
+                     f"{mean['seconds']:.0f}, {max(r['seconds'] for r in rs):.0f} |")
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "toy_presets.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(RESULTS, "toy_presets.json"), "w") as f:
+        json.dump(runs, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
