@@ -5,7 +5,7 @@ import pytest
 
 import minigan
 from minigan import nn
-from minigan.apps.anomaly import AnomalyLoss, anomaly_scores, discriminator_features
+from minigan.apps.anomaly import AnomalyLoss, anomaly_experiment, anomaly_scores, discriminator_features
 from minigan.apps.inpaint import (InpaintingLoss, centre_mask, half_mask, importance_weights, inpaint,
                                   masked_error)
 from minigan.apps.latent import eval_mode, search
@@ -149,3 +149,18 @@ def test_search_on_a_quadratic_finds_the_minimum():
     z, history = search(Quadratic(), np.zeros((2, 4)), steps=500, lr=0.05)
     np.testing.assert_allclose(z, 3.0, atol=1e-3)
     assert history.shape == (501, 2) and history[0, 0] == 36.0
+
+
+def test_anomaly_experiment_scores_every_anomaly_and_the_chosen_normals():
+    from minigan.apps.roc import auroc
+    G, D = tiny_gan("numpy", np.float32)
+    rng = np.random.default_rng(6)
+    images = rng.uniform(-1, 1, (12, 1, 8, 8)).astype(np.float32)
+    labels = np.array([9, 0, 1, 9, 2, 3, 9, 4, 5, 6, 7, 8])
+    r = anomaly_experiment(G, D, Z, images, labels, anomaly=9, n_normal=5, seed=0, steps=4, chunk=5)
+    assert (r["n_anomalies"], r["n_normal"]) == (3, 5) and r["z"].shape == (8, Z)
+    assert sorted(r["digit"][r["is_anomaly"] == 1]) == [9, 9, 9]
+    for key in ("score", "residual", "discrimination", "d_verdict"):
+        assert r["auroc"][key] == auroc(r[key], r["is_anomaly"])
+    with eval_mode(D):
+        np.testing.assert_allclose(r["d_verdict"], -D.forward(images[r["index"]])[:, 0], rtol=1e-6)
