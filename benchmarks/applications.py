@@ -212,7 +212,8 @@ def markdown(report):
         "",
         "Data: MNIST's 10,000-image test file; the first 8,000 images are the training part, the last 2,000 "
         "are held out (never trained on). "
-        f"GAN: `{report['gan']['preset']}` (the preset's recipe) trained for {report['config']['gan_steps']} steps on the "
+        f"GAN: `{report['gan']['preset']}` (the preset's recipe) trained for {report['config']['gan_steps']} steps "
+        "on the "
         f"{report['gan']['train_images']:,} images of the digits 0-8 in the training part.",
         "",
         "## Anomaly detection (AnoGAN): held-out 9s against held-out 0-8",
@@ -242,12 +243,14 @@ def markdown(report):
                      f"{s['before'][0]:.3f} ± {s['before'][1]:.3f} | {s['after'][0]:.3f} ± {s['after'][1]:.3f} | "
                      f"{100 * s['better_after']:.0f} % |")
     ex = inp["cli_example"]
-    lines += ["", f"The command on one held-out digit: `{ex['command']}` (error in the hole {ex['error_in_hole']:.3f}).",
+    lines += ["", f"The command on one held-out digit: `{ex['command']}` "
+              f"(error in the hole {ex['error_in_hole']:.3f}).",
               "", "![inpainting](applications_inpainting.png)", "",
               f"## Augmentation: {report['config']['per_class']} labelled digits per class", ""]
     c = report["config"]
     lines += [f"Per seed ({', '.join(map(str, c['seeds']))}): {c['per_class']} labelled images per class drawn from "
-              f"the training part; a conditional GAN ({report['cgan']}) trained on exactly those for {c['cgan_steps']} steps; "
+              f"the training part; a conditional GAN ({report['cgan']}) trained on exactly those for "
+              f"{c['cgan_steps']} steps; "
               f"{c['extra_per_class']} generated (or shifted) images per class added; each classifier "
               f"(`minigan.metrics.classifier`) trained for about {c['clf_steps']} Adam steps; accuracy on the "
               "2,000 held-out images. Mean ± s.e. over the seeds; the gain is paired by seed.", "",
@@ -266,7 +269,8 @@ def markdown(report):
         + ", ".join(f"seed {r['seed']} {100 * r['label_agreement']:.1f} %" for r in aug["runs"]),
         "", "![cGAN samples, seed 0](applications_cgan_samples.png)", "",
         "## Time", "", "| part | minutes | load average before -> after |", "|---|---:|---|"]
-    lines += [f"| {k} | {v['seconds'] / 60:.1f} | {v['load_before']} -> {v['load_after']} |" for k, v in t["parts"].items()]
+    lines += [f"| {k} | {v['seconds'] / 60:.1f} | {v['load_before']} -> {v['load_after']} |"
+              for k, v in t["parts"].items()]
     return "\n".join(lines) + "\n"
 
 

@@ -18,11 +18,11 @@ Z = 3
 def tiny_gan(backend, dtype=np.float64):
     """An 8x8 G (with BatchNorm, so eval mode matters) and a D with Dropout, random non-unit weights."""
     minigan.seed(5)
-    G = nn.Sequential(nn.Dense(Z, 2 * 4 * 4, dtype=dtype, backend=backend), nn.BatchNorm1d(32, dtype=dtype, backend=backend),
-                      nn.LeakyReLU(0.2), nn.Reshape((2, 4, 4)),
-                      nn.ConvTranspose2d(2, 1, 4, stride=2, padding=1, dtype=dtype, backend=backend), nn.Tanh())
-    D = nn.Sequential(nn.Conv2d(1, 3, 3, stride=2, padding=1, dtype=dtype, backend=backend), nn.LeakyReLU(0.2),
-                      nn.Dropout(0.3), nn.Flatten(), nn.Dense(3 * 4 * 4, 1, dtype=dtype, backend=backend))
+    kw = dict(dtype=dtype, backend=backend)
+    G = nn.Sequential(nn.Dense(Z, 2 * 4 * 4, **kw), nn.BatchNorm1d(32, **kw), nn.LeakyReLU(0.2), nn.Reshape((2, 4, 4)),
+                      nn.ConvTranspose2d(2, 1, 4, stride=2, padding=1, **kw), nn.Tanh())
+    D = nn.Sequential(nn.Conv2d(1, 3, 3, stride=2, padding=1, **kw), nn.LeakyReLU(0.2),
+                      nn.Dropout(0.3), nn.Flatten(), nn.Dense(3 * 4 * 4, 1, **kw))
     rng = np.random.default_rng(0)
     xp = get_xp(backend)
     for model in (G, D):
@@ -80,7 +80,8 @@ def test_losses_run_the_networks_in_eval_mode(which):
     fake = G.forward(z)
     if which == "inpainting":
         loss = all_losses[which]
-        expected = (loss.weights * np.abs(fake - loss.images)).sum(axis=(1, 2, 3)) - loss.lam * np.logaddexp(0, D.forward(fake)[:, 0])
+        contextual = (loss.weights * np.abs(fake - loss.images)).sum(axis=(1, 2, 3))
+        expected = contextual - loss.lam * np.logaddexp(0, D.forward(fake)[:, 0])      # log(1 - sigmoid(l))
     else:
         loss = all_losses[which]
         f = discriminator_features(D)
