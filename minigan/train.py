@@ -93,11 +93,14 @@ def make_stream(dataset, batch_size, seed, backend, data_dir=None, conditional=F
     if dataset in MIXTURES:
         return MixtureStream(get_mixture(dataset), batch_size, backend)
     from .data import load_dataset
+    images, labels = load_dataset(dataset, data_dir=data_dir, with_labels=True)
+    return labelled_stream(images, labels, batch_size, seed, backend, conditional)
+
+
+def labelled_stream(images, labels, batch_size, seed, backend, conditional=False):
     if conditional:   # each image with its label channel (nn/conditional.py), shuffled together
         from .nn.conditional import label_channel
-        images, labels = load_dataset(dataset, data_dir=data_dir, with_labels=True)
-        return ArrayStream(label_channel(images, labels), batch_size, seed, backend)
-    images = load_dataset(dataset, data_dir=data_dir)
+        images = label_channel(images, labels)
     return ArrayStream(images, batch_size, seed, backend)
 
 
@@ -151,7 +154,10 @@ class Run:
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, data_dir=None, dataset=None, resume=False,
-                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None):
+                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None):
+        # ``data``: (images, labels) arrays to train on instead of the preset's data set -- a subset,
+        # say (minigan.apps trains on the digits 0-8 alone). The checkpoint does not store them:
+        # pass the same arrays again to resume.
         overrides = {"steps": steps, "epochs": epochs, "batch_size": batch_size,
                      "objective": objective, "dataset": dataset, "ema": ema}
         overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -176,6 +182,8 @@ class Run:
         backend = backend or os.environ.get("MINIGAN_BACKEND") or "numpy"
         self.config = {"preset": preset, "overrides": overrides, "seed": seed, "backend": backend,
                        "data_dir": data_dir}
+        if data is not None:
+            self.config["data"] = f"{len(data[0])} images given in memory"
 
         if os.path.exists(self.ckpt_path) and not resume:
             raise RunExists(f"{self.out} already holds a run (checkpoint.npz); pass --resume to continue it "
@@ -184,8 +192,11 @@ class Run:
             raise FileNotFoundError(f"--resume: no checkpoint at {self.ckpt_path}")
 
         _rng.seed(seed)
-        self.stream = make_stream(self.preset.dataset, self.preset.batch_size, seed, backend, data_dir,
-                                  self.preset.conditional)
+        if data is not None:
+            self.stream = labelled_stream(*data, self.preset.batch_size, seed, backend, self.preset.conditional)
+        else:
+            self.stream = make_stream(self.preset.dataset, self.preset.batch_size, seed, backend, data_dir,
+                                      self.preset.conditional)
         self.gan = self.preset.build(backend)
         self.fixed_noise = self.gan.sample_noise(64)
         self.step, self.diagnostics = 0, {"d_wins_streak": 0}
