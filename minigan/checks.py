@@ -11,7 +11,7 @@ from . import rng as _rng
 from .gradcheck import check_grads, numerical_gradient, relative_error
 from .losses import OBJECTIVES
 from .nn import second_order
-from .nn.conditional import CarryLabels, LabelMaps, label_channel
+from .nn.conditional import CarryLabels, LabelMaps, ProjectionD, label_channel
 from . import regularizers
 
 
@@ -78,7 +78,9 @@ def _conditional_cases(rng):
     images = label_channel(rng.standard_normal((4, 2, 3, 3)), np.array([2, 0, 4, 1]))
     net = nn.Sequential(nn.Dense(8, 18), nn.Tanh(), nn.Reshape((2, 3, 3)))
     return [("CarryLabels(Dense-Tanh-Reshape)", CarryLabels(net, 5), z),
-            ("stack: LabelMaps-Conv2d", nn.Sequential(LabelMaps(5), nn.Conv2d(2 + 5, 2, 3, padding=1)), images)]
+            ("stack: LabelMaps-Conv2d", nn.Sequential(LabelMaps(5), nn.Conv2d(2 + 5, 2, 3, padding=1)), images),
+            ("ProjectionD(Conv2d-Tanh-Flatten)",
+             ProjectionD(nn.Sequential(nn.Conv2d(2, 2, 3), nn.Tanh(), nn.Flatten()), 2, 5), images)]
 
 
 def _objective_cases():

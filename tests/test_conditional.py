@@ -5,7 +5,7 @@ import pytest
 import minigan
 from minigan import nn
 from minigan.gradcheck import check_grads
-from minigan.nn.conditional import CarryLabels, LabelMaps, label_channel, labels_of
+from minigan.nn.conditional import CarryLabels, LabelMaps, ProjectionD, label_channel, labels_of
 from minigan.presets import get_preset
 
 
@@ -42,6 +42,41 @@ def test_gradients_through_a_conditional_g_and_d():
     x = label_channel(rng.standard_normal((5, 2, 3, 3)), rng.integers(0, k, 5))
     errors = check_grads(D, x)
     assert max(errors.values()) < 1e-8
+
+
+def projection_d(k=3, seed=0):
+    minigan.seed(seed)
+    body = nn.Sequential(nn.Conv2d(2, 3, 3, dtype=np.float64), nn.LeakyReLU(0.2), nn.Flatten())
+    return ProjectionD(body, 3 * 2 * 1, k, dtype=np.float64)
+
+
+def test_projection_d_is_the_unconditional_logit_plus_the_class_embedding_dotted_with_the_features():
+    rng = np.random.default_rng(2)
+    D = projection_d()
+    x = label_channel(rng.standard_normal((5, 2, 4, 3)), [0, 2, 1, 2, 0])
+    logits = D.forward(x)
+    phi = D.features.forward(x[:, :-1])
+    by_hand = phi @ D.linear.weight.data + D.linear.bias.data + np.sum(D.embed.data[[0, 2, 1, 2, 0]] * phi, axis=1,
+                                                                      keepdims=True)
+    np.testing.assert_allclose(logits, by_hand, rtol=1e-12)
+    # the same image asked about as another class gets another verdict
+    relabelled = label_channel(x[:, :-1], [1, 0, 0, 0, 2])
+    assert np.all(D.forward(relabelled) != logits)
+    with pytest.raises(ValueError, match="labels must be 0..2"):
+        D.forward(label_channel(x[:, :-1], [0, 1, 2, 3, 0]))
+
+
+def test_projection_d_gradients_and_an_absent_class_learns_nothing():
+    rng = np.random.default_rng(3)
+    D = projection_d()
+    x = label_channel(rng.standard_normal((6, 2, 4, 3)), [0, 2, 0, 2, 2, 0])
+    errors = check_grads(D, x)
+    assert max(errors.values()) < 1e-8
+    D.zero_grad()
+    D.forward(x)
+    dx = D.backward(rng.standard_normal((6, 1)))
+    assert np.all(D.embed.grad[1] == 0) and np.all(D.embed.grad[[0, 2]] != 0)   # no 1 in this batch
+    assert np.all(dx[:, -1] == 0)                                                # labels are data
 
 
 def test_conditional_gan_draws_the_requested_classes_and_steps():

@@ -10,11 +10,16 @@ the label travels inside the arrays, as one extra channel holding the class inde
     D's input      LabelMaps turns the label channel into K one-hot maps: (N, C + K, H, W)
 
 D's first convolution then sees the image and K constant maps, one of them all ones: the
-"concatenate the one-hot label" conditioning of the cGAN paper, done on feature maps. Labels
-are not learnt, so their gradients are zero and stop where they enter.
+"concatenate the one-hot label" conditioning of the cGAN paper, done on feature maps. The other
+way for D (ProjectionD) reads the label at D's end instead, as a learnt class embedding dotted with
+D's features. Labels are not learnt, so their gradients are zero and stop where they enter.
 """
-from ..backend import get_array_module
-from .base import Layer, ShapeError
+import numpy as np
+
+from .. import init
+from ..backend import get_array_module, get_xp
+from .base import Layer, Parameter, ShapeError
+from .linear import Dense
 
 
 def label_channel(images, labels):
@@ -77,3 +82,59 @@ class LabelMaps(Layer):
 
     def extra_repr(self):
         return f"{self.n_classes} classes"
+
+
+class ProjectionD(Layer):
+    """A projection discriminator (Miyato & Koyama 2018): D reads the label at its end, not its input.
+
+    ``features`` turns the images into feature vectors phi(x) of length F (the label channel is
+    taken off first). The logit is then
+
+        D(x, y) = w . phi(x) + b  +  e_y . phi(x)
+
+    -- an unconditional "is it real?" term plus the inner product of the features with a learnt
+    embedding e_y of the class asked for. The second term is what makes D check the class: it
+    cannot be high for a 3 that is drawn when a 7 was asked for. Backward, by the product rule:
+
+        d phi = dout (w + e_y),   dw = phi^T dout,   db = sum(dout),   de_k = sum over y = k of dout phi.
+    """
+
+    def __init__(self, features, n_features, n_classes, rng=None, dtype=np.float32, backend=None):
+        self.features = features
+        self.n_features, self.n_classes = int(n_features), int(n_classes)
+        self.linear = Dense(self.n_features, 1, rng=rng, dtype=dtype, backend=backend)
+        # the class embedding starts on the scale of w (Glorot with fans F and 1)
+        e = init.init_weight("xavier", (self.n_classes, self.n_features), self.n_features, 1, rng=rng, dtype=dtype)
+        self.embed = Parameter(get_xp(backend).asarray(e), "embed")
+        self._cache = None
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] < 2:
+            raise ShapeError(f"{self!r}: expected (N, C + 1, H, W) with a label channel last, got {tuple(x.shape)}")
+        xp = get_array_module(x)
+        labels = labels_of(x)
+        if labels.size and (labels.min() < 0 or labels.max() >= self.n_classes):
+            raise ValueError(f"{self!r}: labels must be 0..{self.n_classes - 1}, got {int(labels.min())}.."
+                             f"{int(labels.max())}")
+        phi = self.features.forward(x[:, :-1])
+        self._check_shape(phi, (None, self.n_features))
+        onehot = (xp.arange(self.n_classes)[None, :] == labels[:, None]).astype(phi.dtype)
+        e_y = onehot @ self.embed.data                                   # (N, F): each sample's e_y
+        self._cache = (phi, onehot, e_y, x.shape)
+        return self.linear.forward(phi) + (e_y * phi).sum(axis=1, keepdims=True)
+
+    def backward(self, dout):
+        phi, onehot, e_y, shape = self._require_cache(self._cache)
+        xp = get_array_module(dout)
+        dphi = self.linear.backward(dout) + dout * e_y                   # both terms read phi
+        if self.embed.requires_grad:
+            self.embed.accumulate(onehot.T @ (dout * phi))               # row k sums its class's samples
+        dimages = self.features.backward(dphi)
+        n, _, h, w = shape
+        return xp.concatenate([dimages, xp.zeros((n, 1, h, w), dimages.dtype)], axis=1)   # labels: no gradient
+
+    def extra_repr(self):
+        return f"{self.n_features} features, {self.n_classes} classes"
+
+    def __repr__(self):
+        return f"ProjectionD({self.extra_repr()},\n{self.features!r})"
