@@ -1,6 +1,7 @@
 """minigan against PyTorch on the same DCGAN recipe: do hand-written gradients train as well as autograd?
 
     python benchmarks/quality_vs_torch.py [--steps 1250] [--seeds 0 1 2] [--data-dir ../shared/data/mnist]
+    python benchmarks/quality_vs_torch.py --merge a.json b.json   # seeds run as separate processes
 
 For each seed both engines train preset "dcgan-mnist" (the TF tutorial's DCGAN: Adam 2e-4 / 0.5,
 batch 64, non-saturating loss) from the SAME initial weights (minigan's, copied into the PyTorch
@@ -179,6 +180,21 @@ def markdown(result):
     return "\n".join(lines) + "\n"
 
 
+def write_merged(paths, out_dir):
+    """Several runs' seeds in one table (the runs must share the recipe and the number of steps)."""
+    parts = [json.loads(path.read_text()) for path in paths]
+    if len({json.dumps(p["args"]["steps"]) for p in parts}) != 1:
+        raise SystemExit("quality_vs_torch --merge: the runs trained for different numbers of steps")
+    result = dict(parts[0], runs=sorted((r for p in parts for r in p["runs"]), key=lambda r: r["seed"]))
+    result["args"] = dict(parts[0]["args"], seeds=[r["seed"] for r in result["runs"]])
+    result["load_average"] = ", ".join(p["load_average"] for p in parts)
+    result["summary"] = summarize(result["runs"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "quality_vs_torch.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out_dir / "quality_vs_torch.md").write_text(markdown(result))
+    print(markdown(result))
+
+
 def main(argv=None):
     import datetime
     import platform
@@ -190,7 +206,11 @@ def main(argv=None):
     ap.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
     ap.add_argument("--threads", type=int, default=1, help="PyTorch's threads (NumPy's: OPENBLAS_NUM_THREADS)")
+    ap.add_argument("--merge", nargs="+", type=Path, metavar="JSON",
+                    help="instead: one table from the JSON files of runs made with different --seeds")
     args = ap.parse_args(argv)
+    if args.merge:
+        return write_merged(args.merge, args.out_dir)
     torch.set_num_threads(args.threads)
     images, labels = load_mnist("test", data_dir=args.data_dir, download=False)
     (train, _), (held, _) = split(images, labels)
