@@ -114,3 +114,28 @@ def torch_same_conv_transpose2d(torch, in_channels, out_channels, kernel_size, s
         def forward(self, x):
             return x[:, :, :x.shape[2] - extra, :x.shape[3] - extra]
     return torch.nn.Sequential(conv, CropEnd())
+
+
+def train_and_evaluate(preset, seed, workdir, train_args=(), evaluate_args=(), threads=None):
+    """``minigan train --preset P --seed S`` into workdir/P-S, then ``minigan evaluate --json`` on its
+    checkpoint, both as a user runs them (fresh processes). Returns the evaluation, with the training
+    run's wall time (pictures included) and the load average just before it."""
+    import json
+    import subprocess
+    import sys
+    import time
+    out = os.path.join(workdir, f"{preset}-{seed}")
+    env = dict(os.environ)
+    if threads:
+        env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "minigan.cli", "train", "--preset", preset, "--seed", str(seed),
+                    "--out", out, "--no-progress", *train_args], check=True, env=env, capture_output=True)
+    seconds = time.perf_counter() - start
+    done = subprocess.run([sys.executable, "-m", "minigan.cli", "evaluate", "--checkpoint",
+                           os.path.join(out, "checkpoint.npz"), "--json", *evaluate_args], check=True, env=env,
+                          capture_output=True, text=True)
+    return {"preset": preset, "seed": seed, "seconds": seconds, "load_before": load, "out": out,
+            **json.loads(done.stdout)}
+

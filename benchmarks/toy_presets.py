@@ -7,30 +7,21 @@ One run at a time, one BLAS thread: the timings are those of a single training p
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import train_and_evaluate  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
 def run(preset, seed, workdir):
-    out = os.path.join(workdir, f"{preset}-{seed}")
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    load = os.getloadavg()[0]
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "minigan.cli", "train", "--preset", preset, "--seed", str(seed),
-                    "--out", out, "--no-progress"], check=True, env=env, capture_output=True)
-    seconds = time.perf_counter() - start
-    done = subprocess.run([sys.executable, "-m", "minigan.cli", "evaluate", "--checkpoint",
-                           os.path.join(out, "checkpoint.npz"), "--json"], check=True, env=env,
-                          capture_output=True, text=True)
-    result = json.loads(done.stdout)
-    return {"preset": preset, "seed": seed, "seconds": seconds, "load_before": load,
-            **{k: result[k] for k in ("modes", "high_quality", "reverse_kl", "step")}}
+    r = train_and_evaluate(preset, seed, workdir, threads=1)
+    return {k: r[k] for k in ("preset", "seed", "seconds", "load_before", "modes", "high_quality", "reverse_kl",
+                              "step")}
 
 
 def main():
