@@ -35,6 +35,18 @@ def labels_of(x):
     return x[:, -1, 0, 0].round().astype(int)
 
 
+def checked_labels(layer, x):
+    """The labels of a labelled batch (N, C + 1, H, W) for ``layer``, with clear errors for a batch
+    without a label channel or with a class the layer does not know."""
+    if x.ndim != 4 or x.shape[1] < 2:
+        raise ShapeError(f"{layer!r}: expected (N, C + 1, H, W) with a label channel last, got {tuple(x.shape)}")
+    labels = labels_of(x)
+    if labels.size and (labels.min() < 0 or labels.max() >= layer.n_classes):
+        raise ValueError(f"{layer!r}: labels must be 0..{layer.n_classes - 1}, got {int(labels.min())}.."
+                         f"{int(labels.max())}")
+    return labels
+
+
 class CarryLabels(Layer):
     """Wrap a generator: its input ends in a K-way one-hot label, its output gets the label channel."""
 
@@ -63,13 +75,8 @@ class LabelMaps(Layer):
         self.n_classes = int(n_classes)
 
     def forward(self, x):
-        if x.ndim != 4 or x.shape[1] < 2:
-            raise ShapeError(f"{self!r}: expected (N, C + 1, H, W) with a label channel last, got {tuple(x.shape)}")
         xp = get_array_module(x)
-        labels = labels_of(x)
-        if labels.size and (labels.min() < 0 or labels.max() >= self.n_classes):
-            raise ValueError(f"{self!r}: labels must be 0..{self.n_classes - 1}, got {int(labels.min())}.."
-                             f"{int(labels.max())}")
+        labels = checked_labels(self, x)
         n, _, h, w = x.shape
         onehot = (xp.arange(self.n_classes)[None, :] == labels[:, None]).astype(x.dtype)
         return xp.concatenate([x[:, :-1], xp.broadcast_to(onehot[:, :, None, None], (n, self.n_classes, h, w))],
@@ -109,13 +116,8 @@ class ProjectionD(Layer):
         self._cache = None
 
     def forward(self, x):
-        if x.ndim != 4 or x.shape[1] < 2:
-            raise ShapeError(f"{self!r}: expected (N, C + 1, H, W) with a label channel last, got {tuple(x.shape)}")
         xp = get_array_module(x)
-        labels = labels_of(x)
-        if labels.size and (labels.min() < 0 or labels.max() >= self.n_classes):
-            raise ValueError(f"{self!r}: labels must be 0..{self.n_classes - 1}, got {int(labels.min())}.."
-                             f"{int(labels.max())}")
+        labels = checked_labels(self, x)
         phi = self.features.forward(x[:, :-1])
         self._check_shape(phi, (None, self.n_features))
         onehot = (xp.arange(self.n_classes)[None, :] == labels[:, None]).astype(phi.dtype)
