@@ -128,3 +128,38 @@ def test_evaluate_reports_image_metrics_for_a_checkpoint(mnist, tmp_path, capsys
     assert sum(result["class_counts"]) == 200
     # Two steps in, G draws blobs: far from the digits on every measure.
     assert result["fcd"] > 500 and result["recall"] < 0.05 and result["classifier_score"] < 3
+
+
+# --- Fashion-MNIST: the second shipped classifier -------------------------------------------------
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")     # Debian's dataset-fashion-mnist
+
+
+def test_a_fashion_mnist_classifier_ships_with_its_record():
+    from minigan.metrics.classifier import load_classifier
+    clf = load_classifier("fashion-mnist")
+    assert clf.info["dataset"] == "fashion-mnist" and clf.info["held_out_accuracy"] > 0.8
+    probs = clf.probs(np.zeros((3, 1, 28, 28), np.float32))
+    assert probs.shape == (3, 10) and np.allclose(probs.sum(axis=1), 1)
+
+
+def test_fashion_classifier_accuracy_and_evaluate_on_a_fashion_checkpoint(tmp_path, capsys):
+    import json
+
+    from minigan.cli import main
+    from minigan.data.mnist import DatasetNotFound, load_fashion_mnist
+    from minigan.metrics.classifier import load_classifier, split
+    try:
+        x, y = load_fashion_mnist("test", download=False)
+    except DatasetNotFound:
+        pytest.skip(f"Fashion-MNIST not installed (apt install dataset-fashion-mnist puts it in {FASHION_DIR})")
+    clf = load_classifier("fashion-mnist")
+    _, (held, held_labels) = split(x, y)
+    assert clf.accuracy(held, held_labels) == pytest.approx(clf.info["held_out_accuracy"], abs=1e-9)
+    run = tmp_path / "run"
+    assert main(["train", "--preset", "dcgan-mnist", "--dataset", "fashion-mnist", "--steps", "2",
+                 "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(run / "checkpoint.npz"), "-n", "200", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "fashion-mnist" and result["n_real"] == 2000
+    assert result["fcd"] > 0 and 1 <= result["classifier_score"] <= 10
