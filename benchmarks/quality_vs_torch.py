@@ -166,7 +166,18 @@ def markdown(result):
                          f"{r['precision_se']:.3f} | {r['recall']:.3f} +/- {r['recall_se']:.3f} | "
                          f"{r['coverage']:.3f} +/- {r['coverage_se']:.3f} | {r['classifier_score']:.2f} | "
                          f"{100 * r['confident_share']:.1f} % |")
-        lines += ["", f"minigan's FCD / PyTorch's FCD = **{s[variant]['fcd_ratio']:.3f}**.", "", "Per seed:", "",
+        lines += ["", f"minigan's FCD / PyTorch's FCD = **{s[variant]['fcd_ratio']:.3f}**.", ""]
+        collapsed = {e: [r["seed"] for r in result["runs"] if r[e][variant]["recall"] < 0.01]
+                     for e in ("minigan", "torch")}
+        if collapsed["minigan"] or collapsed["torch"]:
+            # a G that draws one image (recall ~0): the FCD of such a run measures that image, not the engine
+            trained = [r for r in result["runs"] if r["seed"] not in collapsed["minigan"] + collapsed["torch"]]
+            ratio = (np.mean([r["minigan"][variant]["fcd"] for r in trained]) /
+                     np.mean([r["torch"][variant]["fcd"] for r in trained])) if trained else float("nan")
+            lines += [f"Collapsed to a single image (recall < 0.01): minigan on seeds {collapsed['minigan']}, "
+                      f"PyTorch on seeds {collapsed['torch']}. Over the {len(trained)} seed(s) where both trained, "
+                      f"minigan's mean FCD / PyTorch's = **{ratio:.3f}**.", ""]
+        lines += ["Per seed:", "",
                   "| seed | minigan FCD | torch FCD | minigan P / R | torch P / R |", "|---:|---:|---:|---:|---:|"]
         for r in result["runs"]:
             m, t = r["minigan"][variant], r["torch"][variant]
