@@ -35,6 +35,12 @@ def labels_of(x):
     return x[:, -1, 0, 0].round().astype(int)
 
 
+def one_hot(labels, n_classes, dtype):
+    """(N, K): row i is 1 in column labels[i], 0 elsewhere (on the labels' backend)."""
+    xp = get_array_module(labels)
+    return (xp.arange(n_classes)[None, :] == labels[:, None]).astype(dtype)
+
+
 def checked_labels(layer, x):
     """The labels of a labelled batch (N, C + 1, H, W) for ``layer``, with clear errors for a batch
     without a label channel or with a class the layer does not know."""
@@ -78,7 +84,7 @@ class LabelMaps(Layer):
         xp = get_array_module(x)
         labels = checked_labels(self, x)
         n, _, h, w = x.shape
-        onehot = (xp.arange(self.n_classes)[None, :] == labels[:, None]).astype(x.dtype)
+        onehot = one_hot(labels, self.n_classes, x.dtype)
         return xp.concatenate([x[:, :-1], xp.broadcast_to(onehot[:, :, None, None], (n, self.n_classes, h, w))],
                               axis=1)
 
@@ -116,11 +122,10 @@ class ProjectionD(Layer):
         self._cache = None
 
     def forward(self, x):
-        xp = get_array_module(x)
         labels = checked_labels(self, x)
         phi = self.features.forward(x[:, :-1])
         self._check_shape(phi, (None, self.n_features))
-        onehot = (xp.arange(self.n_classes)[None, :] == labels[:, None]).astype(phi.dtype)
+        onehot = one_hot(labels, self.n_classes, phi.dtype)
         e_y = onehot @ self.embed.data                                   # (N, F): each sample's e_y
         self._cache = (phi, onehot, e_y, x.shape)
         return self.linear.forward(phi) + (e_y * phi).sum(axis=1, keepdims=True)
