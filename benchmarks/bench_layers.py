@@ -1,4 +1,4 @@
-"""Time each layer of the seed DCGAN (forward + backward) against PyTorch CPU, in one run.
+"""Time each layer of the seed DCGAN (forward + backward) against PyTorch on the same device, in one run.
 
     python benchmarks/bench_layers.py [--quick] [--batch 64] [--repeats 20]
 
@@ -103,14 +103,18 @@ def run(batch=64, repeats=20, warmup=3, use_torch=True, backend=None, print_fn=p
 
         theirs = None
         if torch is not None:
-            t_layer = torch_layer(torch, kind, args, in_shape)
-            tx = torch.from_numpy(to_numpy(x)).requires_grad_(True)
-            tg = torch.from_numpy(to_numpy(g))
+            # PyTorch runs where minigan runs: the CPU beside NumPy, the GPU (cuDNN) beside CuPy.
+            device = "cuda" if backend == "cupy" else "cpu"
+            t_layer = torch_layer(torch, kind, args, in_shape).to(device)
+            tx = torch.from_numpy(to_numpy(x)).to(device).requires_grad_(True)
+            tg = torch.from_numpy(to_numpy(g)).to(device)
             t_out = t_layer(tx)
             assert tuple(t_out.shape) == tuple(out.shape), (name, t_out.shape, out.shape)
 
             def theirs():
                 t_layer(tx).backward(tg)
+                if device == "cuda":   # kernels run asynchronously: wait before reading the clock
+                    torch.cuda.synchronize()
 
         clear_workspace()       # so the peak below includes the conv ops' reusable scratch buffer
         tracemalloc.start()     # NumPy reports its array allocations to tracemalloc
@@ -155,7 +159,9 @@ def to_markdown(result):
     lines = ["# Layer benchmark: the seed DCGAN, forward + backward", "",
              f"{info['date']} | {info['processor']} ({info['cpus']} CPUs) | Python {info['python']} | "
              f"NumPy {info['numpy']} ({info['blas']}) | PyTorch {info['torch']} ({info['torch_threads']} threads) | "
-             f"backend {info['backend']} | batch {info['batch']} | float32 | median of {info['repeats']}", "",
+             f"backend {info['backend']} | batch {info['batch']} | float32 | median of {info['repeats']}"
+             + (f" | GPU {info['gpu_name']}, CuPy {info.get('cupy')} (PyTorch on the same GPU)"
+                if info.get("gpu_name") else ""), "",
              "| layer | minigan ms | torch ms | ratio | im2col buffer MB | peak alloc MB |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in result["rows"]:

@@ -398,8 +398,11 @@ def to_markdown(result):
     lines = ["# Training-step benchmark: the seed DCGAN (dcgan-mnist), one whole GAN.step", "",
              f"{info['date']} | {info['processor']} ({info['cpus']} CPUs) | Python {info['python']} | "
              f"NumPy {info['numpy']} ({info['blas']}) | PyTorch {info['torch']} ({info['torch_threads']} threads) | "
-             f"float32 | load average {lo}-{hi} during the timings", "",
-             "One step = G makes a fake batch; D steps on a real and that fake batch; G steps through the "
+             f"float32 | load average {lo}-{hi} during the timings", ""]
+    if info.get("gpu_name"):
+        lines += [f"GPU: {info['gpu_name']} ({info.get('gpu_memory_gib')} GiB) | CuPy {info.get('cupy')} | "
+                  f"CUDA runtime {info.get('cuda_runtime')}", ""]
+    lines += ["One step = G makes a fake batch; D steps on a real and that fake batch; G steps through the "
              "updated D; two Adam updates. Median of the repeats after warm-up; engines take turns.", "",
              "| batch | engine | ms / step | images / s | vs PyTorch (same device) | peak memory MB |",
              "|---:|---|---:|---:|---:|---:|"]
@@ -485,6 +488,8 @@ def add_arguments(parser):
     parser.add_argument("--repeats", type=int, help="timed steps per engine and batch size (default: ~8 s worth)")
     parser.add_argument("--no-torch", action="store_true", help="time minigan alone")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS subprocesses")
+    parser.add_argument("--settle-s", type=float, default=0.2,
+                        help="pause before each timed step so the last engine's BLAS threads go idle (default 0.2)")
     parser.add_argument("--out-dir", type=Path, default=HERE / "results")
     return parser
 
@@ -499,7 +504,7 @@ def run_from_args(args):
     sizes = args.batch_sizes or (QUICK_BATCH_SIZES if args.quick else BATCH_SIZES)
     result = run(sizes, args.backends, use_torch=not args.no_torch,
                  repeats=args.repeats or (2 if args.quick else None), warmup=1 if args.quick else 2,
-                 measure_memory=not args.no_memory, overhead_steps=3 if args.quick else 20)
+                 settle_s=args.settle_s, measure_memory=not args.no_memory, overhead_steps=3 if args.quick else 20)
     result["info"]["quick"] = bool(args.quick)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     stem = args.out_dir / "bench_train_step"

@@ -29,8 +29,22 @@ def machine_info(torch, backend, **extra):
         minigan=minigan.__version__, backend=backend, dtype="float32",
         torch=None if torch is None else torch.__version__,
         torch_threads=None if torch is None else torch.get_num_threads(),
+        **gpu_info(backend),
         **extra,
     )
+
+
+def gpu_info(backend):
+    """The GPU, CuPy and CUDA versions when CuPy is among the backends and sees a GPU; else nothing."""
+    if "cupy" not in str(backend):
+        return {}
+    try:
+        import cupy
+        props = cupy.cuda.runtime.getDeviceProperties(0)
+        return dict(gpu_name=props["name"].decode(), gpu_memory_gib=round(props["totalGlobalMem"] / 2**30, 1),
+                    cupy=cupy.__version__, cuda_runtime=cupy.cuda.runtime.runtimeGetVersion())
+    except Exception as err:   # no CuPy, no GPU: the rows say so themselves
+        return dict(gpu_name=f"none ({type(err).__name__})")
 
 
 def blas_kernel():
