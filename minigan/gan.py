@@ -53,10 +53,17 @@ class StepRecord:
 
 def layer_grad_norms(model, prefix):
     """L2 norm of each layer's parameter gradients, keyed "prefix/<layer path>"."""
+    params = list(model.named_parameters())
+    if not params:
+        return {}
+    xp = get_array_module(params[0][1].grad)
+    # Every parameter's sum of squares is computed where the gradients live and brought back in
+    # ONE transfer: on a GPU each separate float() would wait for all the queued work to finish.
+    sums = to_numpy(xp.stack([(p.grad * p.grad).sum() for _, p in params]))
     squares = {}
-    for name, p in model.named_parameters():
+    for (name, _), s in zip(params, sums):
         layer = name.rpartition(".")[0] or name
-        squares[layer] = squares.get(layer, 0.0) + float((p.grad * p.grad).sum())
+        squares[layer] = squares.get(layer, 0.0) + float(s)
     return {f"{prefix}/{layer}": float(np.sqrt(s)) for layer, s in squares.items()}
 
 
@@ -200,6 +207,7 @@ class GAN:
         batches = real_batches if isinstance(real_batches, (list, tuple)) else [real_batches]
         if len(batches) != self.n_critic:
             raise ValueError(f"step() needs {self.n_critic} real batches (n_critic), got {len(batches)}")
+        batches = [to_backend(b, self.backend) for b in batches]   # real data go where D lives
         record = StepRecord(self.step_count)
         for real in batches:
             record.grad_norms.clear()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
-from ..backend import to_numpy
+from ..backend import backend_of, to_backend, to_numpy
 from ..optim import Adam
 from ..rng import get_rng, seed as seed_all
 
@@ -60,7 +60,8 @@ class Classifier:
         x = np.asarray(to_numpy(x), dtype=np.float32)
         if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
             raise ValueError(f"the classifier takes images of shape (N, 1, 28, 28), got {x.shape}")
-        outs = [to_numpy(upto(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
+        where = backend_of(self.model.parameters()[0].data)   # the images go to the weights' backend
+        outs = [to_numpy(upto(to_backend(x[i:i + batch_size], where))) for i in range(0, len(x), batch_size)]
         return np.concatenate(outs).astype(np.float64)
 
     def features(self, x):

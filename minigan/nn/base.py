@@ -79,6 +79,11 @@ def frozen(*layers):
         return f"Parameter({self.name!r}, shape={tuple(self.shape)}, dtype={self.dtype})"
 
 
+def _array(value):
+    """An array of either backend as it is; anything else (a list, a number) as a NumPy array."""
+    return value if hasattr(value, "shape") and hasattr(value, "dtype") else np.asarray(value)
+
+
 class Layer:
     """Base class: forward caches, backward returns dx and accumulates parameter gradients."""
 
@@ -171,7 +176,9 @@ class Layer:
         if missing or unexpected:
             raise KeyError(f"state does not fit {type(self).__name__}: missing {sorted(missing)}, "
                            f"unexpected {sorted(unexpected)}")
-        targets = [(name, t.data if isinstance(t, Parameter) else t, np.asarray(state[name]))
+        # The state may live on either backend (a checkpoint's arrays on the CPU, a weight
+        # average beside a GPU model on the GPU); each array is copied to where its target lives.
+        targets = [(name, t.data if isinstance(t, Parameter) else t, _array(state[name]))
                    for name, t in list(params.items()) + list(buffers.items())]
         for name, current, value in targets:  # check every shape first, so a bad state changes nothing
             if value.shape != current.shape:
