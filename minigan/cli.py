@@ -38,6 +38,17 @@ def _decay(text):
     return value
 
 
+def _objective(names):
+    """An objective or recipe name, or several recipes joined with "+" ("sharp+mbstd")."""
+    def parse(text):
+        unknown = [t for t in text.split("+") if t not in names]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown objective or recipe {unknown[0]!r}: choose from "
+                                             f"{', '.join(sorted(names))}, or join recipes with '+'")
+        return text
+    return parse
+
+
 def build_parser(with_bench=True):
     from .presets import PRESETS
     from .losses import OBJECTIVES, ALIASES
@@ -53,9 +64,10 @@ def build_parser(with_bench=True):
     length.add_argument("--epochs", type=_positive(int))
     t.add_argument("--batch-size", type=_positive(int))
     from .recipes import RECIPES
-    t.add_argument("--objective", choices=sorted(set(OBJECTIVES) | set(ALIASES) | set(RECIPES)),
+    t.add_argument("--objective", type=_objective(set(OBJECTIVES) | set(ALIASES) | set(RECIPES)),
                    help="an objective, or a recipe that also sets the regulariser and optimizer "
-                        "(wgan, wgan-gp, hinge-sn, r1, r1-narrow, mbstd, pacgan2/3/4, sharp)")
+                        "(wgan, wgan-gp, hinge-sn, r1, r1-narrow, mbstd, pacgan2/3/4, sharp); "
+                        "recipes join with '+' (sharp+mbstd)")
     t.add_argument("--pack", type=_positive(int), metavar="M",
                    help="PacGAN: D judges packs of M samples (2D presets; batch size divisible by M)")
     t.add_argument("--ema", type=_decay, metavar="DECAY",

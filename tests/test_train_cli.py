@@ -121,6 +121,7 @@ def test_sampling_is_reproducible_and_matches_the_checkpointed_generator(tmp_pat
     ["train", "--steps", "3", "--epochs", "2"],
     ["train", "--preset", "nope"],
     ["train", "--objective", "nope"],
+    ["train", "--objective", "sharp+nope"],
     ["sample", "-n", "3"],
 ])
 def test_bad_flags_exit_2_with_one_line(argv, capsys):

@@ -75,7 +75,8 @@ def test_gradient_penalty_changes_ds_update(xp, backend):
 
 @pytest.mark.parametrize("flags", [["--objective", "wgan-gp"], ["--objective", "hinge-sn"], ["--pack", "4"],
                                    ["--objective", "r1", "--pack", "2"], ["--objective", "sharp"],
-                                   ["--objective", "sharp", "--ema", "0.999"], ["--objective", "wgan"]])
+                                   ["--objective", "sharp", "--ema", "0.999"], ["--objective", "wgan"],
+                                   ["--objective", "sharp+mbstd", "--ema", "0.999"]])
 def test_cli_train_and_evaluate(flags, tmp_path, capsys):
     out = str(tmp_path / "run")
     assert cli.main(["train", "--preset", "grid25", "--steps", "4", "--out", out, "--no-progress", *flags]) == 0
