@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
@@ -23,8 +22,13 @@ from minigan.backend import get_xp, synchronize  # noqa: E402
 from minigan.nn import Dropout  # noqa: E402
 from minigan.presets import get_preset  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from bench_train_step import real_batch  # noqa: E402
+from common import median_ms  # noqa: E402
 
-def median_ms(fn, repeats, warmup=3):
+
+def timed_ms(fn, repeats, warmup=3):
+    """Median milliseconds of ``repeats`` calls of fn() after ``warmup`` untimed ones."""
     for _ in range(warmup):
         fn()
     times = []
@@ -32,7 +36,7 @@ def median_ms(fn, repeats, warmup=3):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
+    return median_ms(times)
 
 
 def build(backend, batch, dropout=True, grad_norms=True, ema=True):
@@ -45,8 +49,7 @@ def build(backend, batch, dropout=True, grad_norms=True, ema=True):
             if isinstance(layer, Dropout):
                 layer.p = 0.0
     xp = get_xp(backend)
-    real = xp.asarray(np.random.default_rng(0).uniform(-1, 1, (batch, 1, 28, 28)).astype(np.float32))
-    return gan, real, xp
+    return gan, real_batch(batch, xp), xp
 
 
 def breakdown(backend="numpy", batch=256, repeats=20):
@@ -60,11 +63,11 @@ def breakdown(backend="numpy", batch=256, repeats=20):
             synchronize(xp)
         return step
 
-    whole = median_ms(step_of(), repeats)
+    whole = timed_ms(step_of(), repeats)
     rows.append(("whole step", whole))
     for part, kwargs in (("dropout masks", dict(dropout=False)), ("per-layer gradient norms", dict(grad_norms=False)),
                          ("weight average (EMA)", dict(ema=False))):
-        rows.append((f"  of which {part}", whole - median_ms(step_of(**kwargs), repeats)))
+        rows.append((f"  of which {part}", whole - timed_ms(step_of(**kwargs), repeats)))
 
     # The layers alone: G forward + backward once, D forward + backward three times (real, fake,
     # and the G step's pass through D), the passes a step makes, with no optimizer or loss.
@@ -78,7 +81,7 @@ def breakdown(backend="numpy", batch=256, repeats=20):
             gan.D.backward(xp.ones_like(out))
         gan.G.backward(xp.ones_like(fake))
         synchronize(xp)
-    rows.append(("layers alone (G 1x, D 3x, fwd + bwd)", median_ms(layers, repeats)))
+    rows.append(("layers alone (G 1x, D 3x, fwd + bwd)", timed_ms(layers, repeats)))
     return rows
 
 

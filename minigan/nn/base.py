@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..backend import get_array_module, to_backend, to_numpy
+from ..backend import backend_of, get_array_module, to_backend, to_numpy
 
 
 class ShapeError(ValueError):
@@ -184,8 +184,7 @@ class Layer:
             if value.shape != current.shape:
                 raise ShapeError(f"{name}: expected shape {current.shape}, got {value.shape}")
         for name, current, value in targets:
-            xp = get_array_module(current)
-            current[...] = xp.asarray(value, dtype=current.dtype)
+            current[...] = to_backend(value, backend_of(current))   # the assignment casts the dtype
 
     # -- printing and errors -------------------------------------------------------------
     def extra_repr(self):
