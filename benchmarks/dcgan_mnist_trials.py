@@ -67,6 +67,7 @@ def main(argv=None):
     ap.add_argument("--smooth", type=float, default=0.0, help="one-sided label smoothing s (real target 1 - s)")
     ap.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight gamma")
     ap.add_argument("--g-steps", type=int, default=1, help="G steps per D step (the extra ones on fresh noise)")
+    ap.add_argument("--preset", default="dcgan-mnist", help="dcgan-mnist-bn: the variant with BatchNorm in G")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=1560)
     ap.add_argument("--every", type=int, default=260)
@@ -80,7 +81,7 @@ def main(argv=None):
     # The same order of draws as minigan.train.Run: seed, data stream, weights, fixed noise.
     minigan.seed(args.seed)
     stream = make_stream("mnist", 64, args.seed, "numpy", args.data_dir)
-    gan = get_preset("dcgan-mnist").with_overrides(init=args.init, ema=0).build("numpy")
+    gan = get_preset(args.preset).with_overrides(init=args.init, ema=0).build("numpy")
     gan.r1 = args.r1 or None
     if args.smooth:
         gan.objective = get_objective("non_saturating", label_smoothing=args.smooth)
