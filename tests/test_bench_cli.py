@@ -49,3 +49,21 @@ def test_bench_without_a_source_checkout_says_so(tmp_path, monkeypatch, capsys):
     assert main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "source checkout" in err and "benchmarks/" in err
+
+
+def test_step_breakdown_switches_each_part_off():
+    # Each "of which" row is the whole step minus the step without that part, so the part
+    # must really be gone: a build that silently kept it would time the same step twice.
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import step_breakdown
+    from minigan.nn import Dropout
+
+    gan, real, _ = step_breakdown.build("numpy", 4)
+    assert gan.ema is not None and gan.grad_norms and real.shape == (4, 1, 28, 28)
+    assert all(layer.p > 0 for layer in gan.D.modules() if isinstance(layer, Dropout))
+    assert step_breakdown.build("numpy", 4, ema=False)[0].ema is None
+    assert not step_breakdown.build("numpy", 4, grad_norms=False)[0].grad_norms
+    no_dropout = step_breakdown.build("numpy", 4, dropout=False)[0]
+    assert [layer.p for layer in no_dropout.D.modules() if isinstance(layer, Dropout)] == [0.0, 0.0]
