@@ -106,6 +106,9 @@ def test_layers_in_a_stack(xp, backend, cfg, mid, seed):
     for p in model.parameters():   # random, not unit/zero, so no gradient can hide
         p.data[...] = xp.asarray(rng.uniform(0.3, 1.5, p.shape) * rng.choice([-1.0, 1.0], p.shape))
     assert model.forward(x).shape == (cfg["n"], cfg["c_out"], *cfg["hw"])
+    # Finite differences straddle LeakyReLU's kink when a pre-activation lies within eps of 0;
+    # there the two-sided difference is half of each slope and no backward can match it.
+    assume(float(abs(to_numpy(model.layers[0].forward(x))).min()) > 1e-3)
     errors = check_grads(model, x)
     assert set(errors) == {"input 0", "0.weight", "0.bias", "2.weight", "2.bias"}
 

@@ -126,11 +126,15 @@ def test_md5_table_matches_the_real_files():
 
 
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="MNIST test files not present")
-def test_only_test_split_present_says_so():
+def test_only_test_split_present_says_so(tmp_path):
+    only_test = tmp_path / "mnist"
+    only_test.mkdir()
+    for base in TEST_FILES:   # the real test split alone, as a folder holding just t10k-* would be
+        (only_test / (base + ".gz")).symlink_to(SHARED_MNIST / (base + ".gz"))
     with pytest.raises(DatasetNotFound) as err:
-        load_mnist("train", data_dir=SHARED_MNIST, download=False)
+        load_mnist("train", data_dir=only_test, download=False)
     msg = str(err.value)
-    assert "train-images-idx3-ubyte.gz" in msg and str(SHARED_MNIST) in msg and "split='test'" in msg
+    assert "train-images-idx3-ubyte.gz" in msg and str(only_test) in msg and "split='test'" in msg
 
 
 # ---------------------------------------------------------------- MNIST: where files are found
