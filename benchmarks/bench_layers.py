@@ -9,7 +9,8 @@ All "same" padding, float32, as in the TensorFlow DCGAN tutorial (no bias in G's
 Each layer runs its forward and backward on a fixed input and upstream gradient. minigan and
 PyTorch take turns, one repeat each, so both see the same background load; we report the
 median. PyTorch's inputs require grad, because minigan always returns dx (and in a GAN, D's
-input gradient is what trains G). Results go to benchmarks/results/bench_layers.{json,md}.
+input gradient is what trains G). Results go to benchmarks/results/bench_layers.{json,md}
+(a --quick run: a new temporary folder; --out: any folder).
 """
 import argparse
 import json
@@ -20,22 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-if __name__ == "__main__" and str(HERE.parent) not in sys.path:
-    sys.path.insert(0, str(HERE.parent))
+REPO = Path(__file__).resolve().parents[1]
+if __name__ == "__main__" and str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))     # this checkout's minigan, installed or not
 
 import minigan  # noqa: E402
 from minigan.backend import default_backend, get_xp, synchronize, to_numpy  # noqa: E402
+from minigan.bench.command import output_dir  # noqa: E402
+from minigan.bench.machine import blas_kernel, has_avx512, machine_info, median_ms  # noqa: E402
+from minigan.bench.torch_twin import torch_same_conv2d, torch_same_conv_transpose2d  # noqa: E402
 from minigan.nn import Conv2d, ConvTranspose2d, Dense  # noqa: E402
 from minigan.ops.conv import clear_workspace  # noqa: E402
-
-try:
-    from .common import (blas_kernel, has_avx512, machine_info, median_ms, torch_same_conv2d,
-                         torch_same_conv_transpose2d)
-except ImportError:   # run as a script or loaded from its path: there is no parent package
-    sys.path.insert(0, str(HERE))
-    from common import (blas_kernel, has_avx512, machine_info, median_ms, torch_same_conv2d,  # noqa: E402
-                        torch_same_conv_transpose2d)
 
 
 # name, kind, constructor arguments, input shape without the batch
@@ -59,7 +55,7 @@ def minigan_layer(kind, args, backend):
 
 
 def torch_layer(torch, kind, args, in_shape):
-    """The PyTorch twin, with TF's "same" padding reproduced exactly (see common.py)."""
+    """The PyTorch twin, with TF's "same" padding reproduced exactly (see minigan/bench/torch_twin.py)."""
     if kind == "dense":
         return torch.nn.Linear(args["in_features"], args["out_features"], bias=args.get("bias", True))
     s, bias = args["stride"], args.get("bias", True)
@@ -176,12 +172,16 @@ def to_markdown(result):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="bench_layers", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
+    parser.add_argument("--quick", action="store_true",
+                        help="few repeats: a smoke run, not a measurement; written to a new temporary folder "
+                             "unless --out says where")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats per layer (default 20, quick 3)")
     parser.add_argument("--no-torch", action="store_true", help="time minigan alone")
     parser.add_argument("--backend", choices=("numpy", "cupy"), default=None)
-    parser.add_argument("--out-dir", type=Path, default=HERE / "results")
+    parser.add_argument("--out", "--out-dir", dest="out", type=Path, metavar="DIR",
+                        help="where bench_layers.{json,md} go (default: benchmarks/results/; --quick: a temporary "
+                             "folder)")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 20)
     print(HEADER)
@@ -190,10 +190,10 @@ def main(argv=None):
     if blas_kernel() == "Haswell" and has_avx512():
         print("note: this CPU has AVX-512 but OpenBLAS runs its AVX2 (Haswell) kernels; GEMMs were ~1.7x "
               "faster here with OPENBLAS_CORETYPE=SkylakeX set before starting Python.")
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "bench_layers.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out_dir / "bench_layers.md").write_text(to_markdown(result))
-    print(f"wrote {args.out_dir / 'bench_layers.json'} and .md")
+    out = output_dir(args.out or (None if args.quick else REPO / "benchmarks" / "results"), args.quick)
+    (out / "bench_layers.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "bench_layers.md").write_text(to_markdown(result))
+    print(f"wrote {out / 'bench_layers.json'} and .md")
     return result
 
 

@@ -1,10 +1,8 @@
 """``minigan train | sample | evaluate | inpaint | gradcheck | bench`` -- the command line."""
 import argparse
-import importlib.util
 import json
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -49,7 +47,7 @@ def _objective(names):
     return parse
 
 
-def build_parser(with_bench=True):
+def build_parser():
     from .presets import PRESETS
     from .losses import OBJECTIVES, ALIASES
     parser = _Parser(prog="minigan", description="A from-scratch GAN library you can read.")
@@ -119,18 +117,11 @@ def build_parser(with_bench=True):
     g.add_argument("--tol", type=float, default=1e-6)
     g.add_argument("--seed", type=int, default=0)
 
-    b = sub.add_parser("bench", help="time one training step of dcgan-mnist on NumPy, CuPy and PyTorch "
-                                     "(needs the source checkout)",
+    b = sub.add_parser("bench", help="time one training step of dcgan-mnist on NumPy, CuPy and PyTorch",
                        description="Time one whole GAN.step of the seed DCGAN (dcgan-mnist) on NumPy, CuPy "
-                                   "and PyTorch in one run; writes bench_train_step.{json,md,png}. "
-                                   "Runs benchmarks/bench_train_step.py from the source checkout.")
-    # The benchmark script is loaded only when `bench` is asked for, so a problem in it can
-    # never stop `minigan train`.
-    bench = load_bench() if with_bench else None
-    if bench is not None:
-        bench.add_arguments(b)
-    else:                       # not loaded: take any flags, so that cmd_bench can say what is missing
-        b.set_defaults(any_flags=True)
+                                   "and PyTorch in one run; writes bench_train_step.{json,md,png} and says where.")
+    from . import bench
+    bench.add_arguments(b)
     return parser
 
 
@@ -139,10 +130,7 @@ DEFAULT_PRESET = "dcgan-digits"
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(with_bench=argv[:1] == ["bench"])
-    args, unknown = parser.parse_known_args(argv)
-    if unknown and not getattr(args, "any_flags", False):
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args = build_parser().parse_args(argv)
     try:
         return {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "inpaint": cmd_inpaint,
                 "gradcheck": cmd_gradcheck, "bench": cmd_bench}[args.command](args)
@@ -368,47 +356,9 @@ def cmd_gradcheck(args):
     return 1 if failed else 0
 
 
-def benchmarks_dir():
-    """benchmarks/ beside the minigan package: there in a source checkout, absent from an installed wheel."""
-    import minigan
-    return Path(minigan.__file__).resolve().parents[1] / "benchmarks"
-
-
-_BENCH_MODULES = {}
-
-
-def load_bench():
-    """benchmarks/bench_train_step.py as a module, or None without a source checkout.
-
-    benchmarks/ is not a package: the script is loaded by its path, with its folder put on
-    sys.path first because it imports ``common`` from beside it.
-    """
-    path = benchmarks_dir() / "bench_train_step.py"
-    if not path.is_file():
-        return None
-    if path not in _BENCH_MODULES:
-        if str(path.parent) not in sys.path:
-            sys.path.insert(0, str(path.parent))
-        spec = importlib.util.spec_from_file_location("bench_train_step", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _BENCH_MODULES[path] = module
-    return _BENCH_MODULES[path]
-
-
 @_friendly
 def cmd_bench(args):
-    bench = load_bench()
-    if bench is None:
-        raise _UserError(f"needs the source checkout: benchmarks/ beside minigan/ (looked for "
-                         f"{benchmarks_dir() / 'bench_train_step.py'}); clone the repository and "
-                         "run it from there", 2)
-    if args.repeats is not None and args.repeats < 1:
-        raise _UserError(f"argument --repeats: must be positive, got {args.repeats}", 2)
-    from .backend import cupy_available
-    if "numpy" not in args.backends and not cupy_available():
-        raise _UserError("argument --backends: cupy needs an NVIDIA GPU, which this machine lacks, "
-                         "so there is nothing to time; add numpy", 2)
+    from . import bench
     bench.run_from_args(args)
     return 0
 

@@ -1,16 +1,26 @@
-"""`minigan bench`: the training-step benchmark behind the command line (benchmarks/bench_train_step.py)."""
+"""`minigan bench`: the training-step benchmark behind the command line (minigan/bench/)."""
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
-from minigan import cli
+from minigan import bench
+from minigan.bench import breakdown
 from minigan.cli import main
+
+TINY = ["--no-torch", "--no-memory", "--batch-sizes", "4", "--repeats", "1"]
+
+
+def _files(folder):
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
 def test_bench_writes_json_markdown_and_plot(tmp_path, capsys):
     out = tmp_path / "bench"
-    assert main(["bench", "--quick", "--no-torch", "--no-memory", "--batch-sizes", "4", "--repeats", "1",
-                 "--out-dir", str(out)]) == 0
+    assert main(["bench", "--quick", *TINY, "--out", str(out)]) == 0
     for ext in ("json", "md", "png"):
         path = out / f"bench_train_step.{ext}"
         assert path.is_file() and path.stat().st_size > 0, path
@@ -22,8 +32,73 @@ def test_bench_writes_json_markdown_and_plot(tmp_path, capsys):
     assert row["images_per_s"] == pytest.approx(4 / (row["ms"] / 1000), rel=1e-9)
     assert not any(r["engine"].startswith("torch") for r in result["rows"])     # --no-torch
     assert result["info"]["quick"] is True
+    assert "smoke test" in (out / "bench_train_step.md").read_text()
     assert result["loop_overhead"]["step_ms"] > 0
-    assert "minigan-numpy" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "minigan-numpy" in printed and str(out / "bench_train_step") in printed
+
+
+def test_quick_run_writes_a_temporary_folder_and_leaves_the_results_alone(tmp_path, monkeypatch, capsys):
+    results = tmp_path / "checkout" / "benchmarks" / "results"       # a source checkout's measured results
+    results.mkdir(parents=True)
+    (results / "bench_train_step.json").write_text("{}")
+    monkeypatch.setattr(bench.command, "source_results_dir", lambda: results)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    assert main(["bench", "--quick", *TINY]) == 0
+    assert (results / "bench_train_step.json").read_text() == "{}" and _files(results) == {"bench_train_step.json"}
+    [written] = list((tmp_path / "tmp").iterdir())
+    assert written.name.startswith("minigan-bench-quick-")
+    assert _files(written) == {"bench_train_step.json", "bench_train_step.md", "bench_train_step.png"}
+    printed = capsys.readouterr().out
+    assert str(written) in printed and "temporary folder" in printed
+
+
+def test_full_run_writes_the_checkouts_results(tmp_path, monkeypatch, capsys):
+    results = tmp_path / "checkout" / "benchmarks" / "results"
+    results.mkdir(parents=True)
+    monkeypatch.setattr(bench.command, "source_results_dir", lambda: results)
+    assert bench.output_dir() == results
+    assert main(["bench", *TINY]) == 0
+    assert _files(results) == {"bench_train_step.json", "bench_train_step.md", "bench_train_step.png"}
+    assert json.loads((results / "bench_train_step.json").read_text())["info"]["quick"] is False
+    assert str(results) in capsys.readouterr().out
+
+
+def test_an_installed_minigan_without_torch_benches_into_runs(tmp_path):
+    # The package alone, copied where no benchmarks/ folder sits beside it (as in an installed
+    # wheel), with PyTorch unimportable: a full run times minigan alone and writes ./runs/bench/.
+    import minigan
+    from pathlib import Path
+    site = tmp_path / "site"
+    shutil.copytree(Path(minigan.__file__).parent, site / "minigan", ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import sys; sys.modules['torch'] = None; from minigan.cli import main; "
+            "sys.exit(main(['bench', '--no-memory', '--batch-sizes', '4', '--repeats', '1']))")
+    env = dict(os.environ, PYTHONPATH=str(site), MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "PyTorch is not installed" in done.stdout
+    written = tmp_path / "runs" / "bench"
+    assert _files(written) == {"bench_train_step.json", "bench_train_step.md", "bench_train_step.png"}
+    result = json.loads((written / "bench_train_step.json").read_text())
+    assert {r["engine"] for r in result["rows"]} == {"minigan-numpy"} and result["info"]["quick"] is False
+    assert str(Path("runs") / "bench" / "bench_train_step") in done.stdout
+
+
+def test_out_wins_over_every_default(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setattr(bench.command, "source_results_dir", lambda: results)
+    assert bench.output_dir(tmp_path / "mine") == tmp_path / "mine"
+    assert bench.output_dir(tmp_path / "quick", quick=True) == tmp_path / "quick"
+    assert (tmp_path / "mine").is_dir() and not list(results.iterdir())
+
+
+def test_the_source_results_sit_beside_the_package():
+    import minigan
+    from pathlib import Path
+    assert bench.source_results_dir() == Path(minigan.__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
 @pytest.mark.parametrize("argv", [
@@ -35,7 +110,7 @@ def test_bench_writes_json_markdown_and_plot(tmp_path, capsys):
 ])
 def test_bench_bad_flags_exit_2_with_one_line(argv, tmp_path, capsys):
     try:
-        status = main(argv + ["--out-dir", str(tmp_path)])
+        status = main(argv + ["--out", str(tmp_path)])
     except SystemExit as exc:      # rejected by the parser
         status = exc.code
     assert status == 2
@@ -44,26 +119,23 @@ def test_bench_bad_flags_exit_2_with_one_line(argv, tmp_path, capsys):
     assert not list(tmp_path.iterdir())                  # nothing was timed or written
 
 
-def test_bench_without_a_source_checkout_says_so(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "benchmarks_dir", lambda: tmp_path / "benchmarks")   # an installed wheel
-    assert main(["bench", "--quick"]) == 2
+def test_cupy_alone_without_a_gpu_exits_2_with_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("minigan.backend.cupy_available", lambda: False)
+    assert main(["bench", "--backends", "cupy", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "source checkout" in err and "benchmarks/" in err
+    assert len(err.splitlines()) == 1 and "--backends" in err and "GPU" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_step_breakdown_switches_each_part_off():
     # Each "of which" row is the whole step minus the step without that part, so the part
     # must really be gone: a build that silently kept it would time the same step twice.
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import step_breakdown
     from minigan.nn import Dropout
 
-    gan, real, _ = step_breakdown.build("numpy", 4)
+    gan, real, _ = breakdown.build("numpy", 4)
     assert gan.ema is not None and gan.grad_norms and real.shape == (4, 1, 28, 28)
     assert all(layer.p > 0 for layer in gan.D.modules() if isinstance(layer, Dropout))
-    assert step_breakdown.build("numpy", 4, ema=False)[0].ema is None
-    assert not step_breakdown.build("numpy", 4, grad_norms=False)[0].grad_norms
-    no_dropout = step_breakdown.build("numpy", 4, dropout=False)[0]
+    assert breakdown.build("numpy", 4, ema=False)[0].ema is None
+    assert not breakdown.build("numpy", 4, grad_norms=False)[0].grad_norms
+    no_dropout = breakdown.build("numpy", 4, dropout=False)[0]
     assert [layer.p for layer in no_dropout.D.modules() if isinstance(layer, Dropout)] == [0.0, 0.0]

@@ -3,23 +3,18 @@
 Each layer's backward is checked against finite differences elsewhere; what this checks is
 everything around them -- loss signs, gradients adding up over the real and fake batch, D's
 gradients kept out of the G step, dropout in both steps, Adam's state. PyTorch's twin of the
-step (benchmarks/bench_train_step.py) starts from minigan's weights and is handed minigan's
+step (minigan/bench/torch_twin.py) starts from minigan's weights and is handed minigan's
 noise and dropout masks, so the two must trace the same losses step after step.
 """
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import minigan
+from minigan.bench.torch_twin import TorchStep, copy_weights
 from minigan.nn.dropout import Dropout
 from minigan.presets import get_preset
 
 torch = pytest.importorskip("torch")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_train_step import TorchStep  # noqa: E402
-from quality_vs_torch import copy_weights  # noqa: E402
 
 
 def test_dcgan_mnist_steps_match_pytorch_given_the_same_noise_and_masks(monkeypatch):
