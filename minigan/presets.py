@@ -169,7 +169,7 @@ register(Preset("grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' 
                 build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), objective="sharp", lr=1e-3, batch_size=128,
                 steps=20000,
                 sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
-                         "width, depth, batch, steps": "chosen by experiment in minigan (benchmarks/mode_collapse.py)"}))
+                         "width, depth, batch, steps": "chosen by experiment in minigan (experiments/mode_collapse/)"}))
 
 
 # -- image presets ----------------------------------------------------------------------------
@@ -178,7 +178,7 @@ register(Preset("grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' 
 # ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of size 100) is Radford et al.'s.
 # Samples come from a moving average of G's weights (ema.py). In the 10-epoch run on MNIST's 10k test
 # images (seed 0) it lowered the samples' FCD by 16% (13-34% in the trials) and raised their recall, and
-# left the independent judge's confidence about where it was (benchmarks/results/dcgan_mnist_judge.md).
+# left the independent judge's confidence about where it was (experiments/dcgan_mnist_judge/README.md).
 _DCGAN_SOURCES = {
     "architecture": "TensorFlow DCGAN tutorial (generator and discriminator models)",
     "LeakyReLU slope 0.3, Glorot-uniform init": "Keras defaults, as used by that tutorial",

@@ -4,7 +4,7 @@
 #   2. the training-step benchmark: minigan on NumPy and CuPy, PyTorch on the CPU and on CUDA;
 #   3. the layer benchmark on the GPU, minigan (CuPy) against PyTorch (cuDNN) at batch 256.
 #
-#   bash benchmarks/gpu_checks.sh OUT_DIR [PYTEST_WORKERS]
+#   bash tools/gpu_checks.sh OUT_DIR [PYTEST_WORKERS]
 #
 # Each step has its own time limit so that one slow step cannot take the others' time; the logs and
 # results land in OUT_DIR. Copy OUT_DIR/bench and OUT_DIR/layers into benchmarks/results/gpu/.
@@ -43,8 +43,8 @@ MINIGAN_BACKEND=cupy timeout "${DEFAULT_LIMIT_S:-150}" python3 -m pytest -q -n "
 echo "== 2. the training step ==" | tee "$out/bench.log"
 # GPU steps take milliseconds, so few repeats suffice; a short settle keeps the CPU engines honest.
 timeout "${BENCH_LIMIT_S:-200}" python3 benchmarks/bench_train_step.py --batch-sizes 16,64,256,1024 \
-  --repeats 15 --settle-s 0.05 --no-memory --out-dir "$out/bench" 2>&1 | tee -a "$out/bench.log"
+  --repeats 15 --settle-s 0.05 --no-memory --out "$out/bench" 2>&1 | tee -a "$out/bench.log"
 
 echo "== 3. the layers on the GPU, batch 256 ==" | tee -a "$out/bench.log"
 timeout "${LAYERS_LIMIT_S:-60}" python3 benchmarks/bench_layers.py --backend cupy --batch 256 \
-  --out-dir "$out/layers" 2>&1 | tee -a "$out/bench.log"
+  --out "$out/layers" 2>&1 | tee -a "$out/bench.log"

@@ -1,11 +1,11 @@
 """Run chapter notebooks top to bottom in FULL mode (MINIGAN_FAST unset), as a learner would.
 
-    python benchmarks/run_chapters.py [01 05 ...] [--out /tmp/minigan-chapters]
+    python tools/run_chapters.py [01 05 ...] [--out /tmp/minigan-chapters]
 
 The test suite runs every chapter in fast mode; this is the by-hand check that the full versions
 run too. Each chapter executes in a fresh kernel inside its own folder under --out (so run folders
 and GIFs land there, never in the repository), the executed notebook, outputs included, is saved
-beside them, and the wall time of each goes to benchmarks/results/chapters_full.md.
+beside them, and the wall time of each goes to tools/chapters_full.md.
 """
 import argparse
 import os
@@ -48,7 +48,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter numbers or names (default: all)")
     parser.add_argument("--out", default="/tmp/minigan-chapters", help="where the executed notebooks go")
-    parser.add_argument("--record", default=str(REPO / "benchmarks" / "results" / "chapters_full.md"))
+    parser.add_argument("--record", default=str(REPO / "tools" / "chapters_full.md"))
     args = parser.parse_args(argv)
     paths = sorted((REPO / "chapters").glob("*.ipynb"))
     if args.chapters:
@@ -78,7 +78,7 @@ def record(path, rows):
     for name, seconds, status in rows:
         table[name] = [name, f"{seconds:.0f}", status, f"{stamp}, load {load:.1f}, {os.cpu_count()} CPUs"]
     lines = ["# Chapters in full mode (MINIGAN_FAST unset)", "",
-             "Run by `python benchmarks/run_chapters.py`; wall time of the whole notebook in a fresh kernel.", "",
+             "Run by `python tools/run_chapters.py`; wall time of the whole notebook in a fresh kernel.", "",
              "| chapter | seconds | result | when, load average |", "|---|---:|---|---|"]
     lines += ["| " + " | ".join(table[k]) + " |" for k in sorted(table)]
     path.write_text("\n".join(lines) + "\n")

@@ -1,10 +1,10 @@
-"""What a GAN is good for (issue 7): inpainting, anomaly detection and data augmentation on MNIST.
+"""What a GAN is good for: inpainting, anomaly detection and data augmentation on MNIST.
 
-    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/applications.py --data-dir ../shared/data/mnist
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python experiments/applications/applications.py --data-dir DIR
 
-writes benchmarks/results/applications.{md,json} and three pictures beside them. Everything is
-seeded, so a second run gives the same numbers (on the same machine and BLAS). Trained models go
-to --work (default runs/applications/; a finished run found there is reused, not retrained --
+writes experiments/applications/results/applications.{md,json} and three pictures beside them.
+Everything is seeded, so a second run gives the same numbers (on the same machine and BLAS). Trained
+models go to --work (default runs/applications/; a finished run found there is reused, not retrained --
 delete the folder after changing a recipe). ``--quick`` runs every part with tiny settings into
 runs/applications-quick/, to check the script, not to measure anything.
 
@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))   # the checkout's minigan
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -206,7 +206,7 @@ def markdown(report):
         "# What a GAN is good for: inpainting, anomaly detection, augmentation (MNIST)",
         "",
         f"{report['date']} | {m['processor']} ({m['cpus']} CPUs) | NumPy {m['numpy']} ({m['blas']}) | "
-        f"`python benchmarks/applications.py` "
+        f"`python experiments/applications/applications.py` "
         f"({'QUICK: not a measurement' if report['quick'] else 'full'}) | total {t['total_seconds'] / 60:.1f} min, "
         f"load averages {t['load_start']} at the start, {t['load_end']} at the end",
         "",
@@ -287,9 +287,8 @@ def main(argv=None):
                     help="a registered conditional preset for augmentation, trained by Run (default: cdcgan-mnist "
                          "with BatchNorm in G, minigan.apps.training.cdcgan_mnist_bn, trained in memory)")
     args = ap.parse_args(argv)
-    import minigan
-    from common import machine_info
     from minigan.apps.training import mnist_parts, train_gan, without_class
+    from minigan.bench.machine import machine_info
     cfg = dict(QUICK if args.quick else FULL)
     work = args.work or os.path.join("runs", "applications-quick" if args.quick else "applications")
     out_dir = os.path.join(work, "results") if args.quick and args.out_dir == RESULTS else args.out_dir

@@ -1,11 +1,12 @@
-"""Does the conditional preset draw the digit it is asked for? (issue 7, acceptance 3)
+"""Does the conditional preset draw the digit it is asked for?
 
-    python benchmarks/cdcgan_mnist.py [--seeds 0 1] [--data-dir ../shared/data/mnist]
+    python experiments/cdcgan_mnist/cdcgan_mnist.py [--seeds 0 1] [--data-dir ../shared/data/mnist]
 
 For each seed, as a user would: ``minigan train --preset cdcgan-mnist`` (its defaults: 10 epochs), then
 ``minigan evaluate -n 1000``, which draws 100 samples of each digit and reports the share that the
 shipped classifier reads as the digit asked for (label agreement), beside the image metrics. The seeds
-run side by side, one process and one BLAS thread each. Writes results/cdcgan_mnist.{md,json}.
+run side by side, one process and one BLAS thread each. Writes results/cdcgan_mnist.{md,json} beside
+this script.
 """
 import argparse
 import json
@@ -14,10 +15,10 @@ import sys
 import tempfile
 from multiprocessing import Pool
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import load_average, machine_info, train_and_evaluate  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, ".."), os.path.join(HERE, "..", "..")]   # cli_runs; the checkout's minigan
+from cli_runs import train_and_evaluate  # noqa: E402
+from minigan.bench.machine import load_average, machine_info  # noqa: E402
 
 
 def one(job):
@@ -66,7 +67,7 @@ def write(runs, info, out_dir):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    ap.add_argument("--data-dir", default=os.path.join(HERE, "..", "..", "shared", "data", "mnist"))
+    ap.add_argument("--data-dir", default=os.path.join(HERE, "..", "..", "..", "shared", "data", "mnist"))
     ap.add_argument("--out-dir", default=os.path.join(HERE, "results"))
     ap.add_argument("--render", action="store_true", help="only rewrite the Markdown from the stored JSON")
     args = ap.parse_args(argv)

@@ -1,15 +1,17 @@
-"""Trials of legitimate additions to the dcgan-mnist recipe, judged as issue 4 judges the preset.
+"""Trials of legitimate additions to the dcgan-mnist recipe, judged by an independent classifier.
 
-    python benchmarks/dcgan_mnist_trials.py --out DIR [--init dcgan] [--smooth 0.1] [--r1 1.0] [--g-steps 2]
+    python experiments/dcgan_mnist_judge/dcgan_mnist_trials.py --out DIR [--init dcgan] [--smooth 0.1]
+        [--r1 1.0] [--g-steps 2] [--preset dcgan-mnist-bn] [--steps 1560]
 
 Trains dcgan-mnist exactly as ``minigan train --preset dcgan-mnist`` does (the same seed, data
-order, noise and dropout draws, on MNIST's 10,000 test images) with one or more changes the issue
-leaves open, and keeps several moving averages of G's weights beside it, so that one run answers
-"with and without an average" and "which decay". Every ``--every`` steps and at the end, the
-independent judge (judge_mnist.py; train it once with that script first) classifies 1,000 samples
-of the last G and of the averaged G; at the end also FCD / precision / recall against the 2,000
-held-out images. The run's own noise and dropout draws are not disturbed by the evaluations.
-Writes DIR/result.json and sample grids. See benchmarks/results/dcgan_mnist_judge.md for the trials run.
+order, noise and dropout draws, on MNIST's 10,000 test images) with one or more changes that keep
+its network and training budget, and keeps several moving averages of G's weights beside it, so
+that one run answers "with and without an average" and "which decay". Every ``--every`` steps and
+at the end, the independent judge (judge_mnist.py; train it once with that script first)
+classifies 1,000 samples of the last G and of the averaged G; at the end also FCD / precision /
+recall against the 2,000 held-out images. The run's own noise and dropout draws are not disturbed
+by the evaluations. Writes DIR/result.json and sample grids; the trials run, and what they found,
+are in README.md beside this script.
 """
 import argparse
 import contextlib
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
+sys.path[:0] = [str(HERE.parents[1]), str(HERE)]     # the checkout's minigan; judge_mnist
 
 import minigan  # noqa: E402
 from minigan import rng as minigan_rng, viz  # noqa: E402
@@ -71,7 +73,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=1560)
     ap.add_argument("--every", type=int, default=260)
-    ap.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
+    ap.add_argument("--data-dir", default=str(HERE.parents[2] / "shared" / "data" / "mnist"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     judge = judge_mnist.build(torch)

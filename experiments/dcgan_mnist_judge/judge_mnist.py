@@ -1,10 +1,11 @@
 """An independent judge for generated digits: a small PyTorch CNN classifier, trained here.
 
-It checks issue 4's claim that `dcgan-mnist` produces recognisable digits: of 1,000 samples,
-how many the classifier labels with confidence >= 0.9, which digits appear, and how often.
+It asks whether `dcgan-mnist` produces recognisable digits: of 1,000 samples, how many the
+classifier labels with confidence >= 0.9, which digits appear, and how often.
 PyTorch is used on purpose: a judge that shares no code with minigan cannot share its bugs.
 
-    python benchmarks/judge_mnist.py --checkpoint runs/X/checkpoint.npz --data-dir ../shared/data/mnist
+    python experiments/dcgan_mnist_judge/judge_mnist.py --checkpoint runs/X/checkpoint.npz
+        --data-dir ../shared/data/mnist
 
 The classifier is trained on 9,000 of the images it is given and tested on the other 1,000
 (the accuracy is printed), then cached next to this script's results.
@@ -12,11 +13,14 @@ The classifier is trained on 9,000 of the images it is given and tested on the o
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(HERE, "..", ".."))     # the checkout's minigan, installed or not
 
 
 def build(torch):

@@ -4,9 +4,9 @@ Each method trains from scratch, then draws 2,500 samples; a sample is "high qua
 of its nearest mode. Mean and standard error over the trials, beside the published numbers of
 PacGAN's Table 1. Usage:
 
-    python benchmarks/mode_collapse.py                        # the full table: 10 trials, 2 workers
-    python benchmarks/mode_collapse.py --trials 2 --methods gan sharp --datasets grid25 --name pilot
-    python benchmarks/mode_collapse.py --trials 2 --methods wgan-gp --set lr=1e-3 --name pilot
+    python experiments/mode_collapse/mode_collapse.py       # the full table: 10 trials, 2 workers
+    python experiments/mode_collapse/mode_collapse.py --trials 2 --methods gan sharp --datasets grid25 --name pilot
+    python experiments/mode_collapse/mode_collapse.py --trials 2 --methods wgan-gp --set lr=1e-3 --name pilot
 
 The protocol, the same for every method:
 * one architecture for both data sets, the grid25 preset's: G an MLP 2-64-64-64-64-2 (ReLU), D an
@@ -30,7 +30,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # one core per worker: smal
 os.environ.setdefault("OMP_NUM_THREADS", "1")          # (set before NumPy loads its BLAS)
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))   # the checkout's minigan
 
 # PacGAN (Lin et al. 2018), Table 1: modes, high-quality %, reverse KL.
 PUBLISHED = {
@@ -165,7 +165,8 @@ def markdown(rows, info):
                              f"{r['reverse_kl']:.3f} +/- {r['reverse_kl_se']:.3f} | {r['seconds']:.1f} ({r['cpu_seconds']:.1f}) | "
                              f"{'yes' if beats_pacgan4(r) else 'no'} |")
         lines.append("")
-    lines += ["## Methods", "", "Recipes of `minigan/recipes.py`, then these fields (`benchmarks/mode_collapse.py`):", ""]
+    lines += ["## Methods", "",
+              "Recipes of `minigan/recipes.py`, then these fields (`experiments/mode_collapse/mode_collapse.py`):", ""]
     for method in info["methods"]:
         recipe, fields = METHODS[method]
         shown = {k: v for k, v in fields.items() if k != "optimizer"}
@@ -240,7 +241,7 @@ def main(argv=None):
             for t in trials for m in args.methods]
     info = {"trials": args.trials, "workers": args.workers, "cpus": os.cpu_count(), "methods": args.methods,
             "overrides": overrides, "load_before": "%.2f %.2f %.2f" % os.getloadavg(),
-            "command": "python benchmarks/mode_collapse.py " + " ".join(sys.argv[1:] if argv is None else argv)}
+            "command": "python experiments/mode_collapse/mode_collapse.py " + " ".join(sys.argv[1:] if argv is None else argv)}
     start = time.perf_counter()
     results = []
     with Pool(args.workers) as pool:

@@ -1,11 +1,12 @@
 """minigan against PyTorch on the same DCGAN recipe: do hand-written gradients train as well as autograd?
 
-    python benchmarks/quality_vs_torch.py [--steps 1250] [--seeds 0 1 2] [--data-dir ../shared/data/mnist]
-    python benchmarks/quality_vs_torch.py --merge a.json b.json   # seeds run as separate processes
+    python experiments/quality_vs_torch/quality_vs_torch.py [--steps 1250] [--seeds 0 1 2]
+        [--data-dir ../shared/data/mnist] [--out-dir DIR]
+    python experiments/quality_vs_torch/quality_vs_torch.py --merge a.json b.json   # seeds run apart
 
 For each seed both engines train preset "dcgan-mnist" (the TF tutorial's DCGAN: Adam 2e-4 / 0.5,
 batch 64, non-saturating loss) from the SAME initial weights (minigan's, copied into the PyTorch
-twin of bench_train_step.py, whose transposed convs crop exactly as minigan's) on the SAME
+twin of minigan/bench/torch_twin.py, whose transposed convs crop exactly as minigan's) on the SAME
 sequence of real batches: the first 8,000 images of MNIST's test file, reshuffled each epoch by
 one seeded generator. What differs is only what each engine draws for itself: the noise z and
 the dropout masks. (Given the same draws too, the two trace the same losses:
@@ -13,8 +14,9 @@ tests/test_gan_torch_parity.py.) Where the preset keeps a moving average of G's 
 keeps the same one (``TorchAverage``), and both the averaged and the last G are measured.
 Then each draws 2,000 samples and minigan's image metrics (shipped classifier) compare them with
 the 2,000 held-out images: FCD, precision / recall / coverage (k = 3), classifier score, and the
-share of samples the classifier recognises with confidence >= 0.9 (issue 4's criterion).
-Writes benchmarks/results/quality_vs_torch.{json,md}; after each seed, so a partial run survives.
+share of samples the classifier recognises with confidence >= 0.9 (the bar of the dcgan_mnist_judge
+study). Writes experiments/quality_vs_torch/results/quality_vs_torch.{json,md}; after each seed, so a
+partial run survives.
 """
 import argparse
 import json
@@ -25,34 +27,18 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))     # the checkout's minigan, installed or not
 
 import minigan  # noqa: E402
+from minigan.bench.machine import load_average  # noqa: E402
+from minigan.bench.torch_twin import TorchStep, copy_weights  # noqa: E402
 from minigan.data.mnist import load_mnist  # noqa: E402
 from minigan.metrics import image_metrics  # noqa: E402
 from minigan.metrics.classifier import load_classifier, split  # noqa: E402
 from minigan.presets import get_preset  # noqa: E402
 
 N_SAMPLES = 2000
-
-
-def layer_pairs(gan, step):
-    """(minigan layer, PyTorch layer) for every layer with weights; a twin's exact transposed
-    convs and TF-padded convs are Sequentials holding the conv."""
-    def conv_of(m):
-        return next(x for x in m.modules() if hasattr(x, "weight"))
-    return [(gan.G[i], conv_of(step.G[i])) for i in (0, 3, 5, 7)] + [(gan.D[i], conv_of(step.D[i])) for i in (0, 3, 7)]
-
-
-def copy_weights(torch, gan, step):
-    """minigan's initial G and D into the PyTorch twin (Dense W is (in, out), Linear's (out, in))."""
-    pairs = layer_pairs(gan, step)
-    with torch.no_grad():
-        for ours, theirs in pairs:
-            w = np.asarray(ours.weight.data)
-            theirs.weight.copy_(torch.from_numpy(w.T.copy() if w.ndim == 2 else w))
-            if ours.bias is not None:
-                theirs.bias.copy_(torch.from_numpy(np.asarray(ours.bias.data)))
 
 
 def confident_share(classifier, samples, threshold=0.9):
@@ -87,7 +73,6 @@ def train_pair(torch, images, steps, seed, log):
     """Both engines from the same weights on the same batches; returns their samples:
     {"minigan": {"last": ..., "ema": ...}, "torch": {...}} ("ema" only if the preset keeps one)."""
     import copy
-    from bench_train_step import TorchStep
     minigan.seed(seed)
     preset = get_preset("dcgan-mnist")
     gan = preset.build("numpy")
@@ -187,7 +172,7 @@ def markdown(result):
     lines += [f"{result['date']} | {result['machine']} | PyTorch {result['torch']} ({result['torch_threads']} thread) | "
               f"mean seconds inside each engine's steps per run: minigan {s['minigan_train_s']:.0f}, PyTorch "
               f"{s['torch_train_s']:.0f}, load average {result['load_average']}; the machine was shared with other "
-              "jobs, so those times are not a speed benchmark (see bench_train_step.md)."]
+              "jobs, so those times are not a speed benchmark (see benchmarks/results/bench_train_step.md)."]
     return "\n".join(lines) + "\n"
 
 
@@ -210,11 +195,10 @@ def main(argv=None):
     import datetime
     import platform
     import torch
-    from common import load_average
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=1250)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
+    ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data" / "mnist"))
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
     ap.add_argument("--threads", type=int, default=1, help="PyTorch's threads (NumPy's: OPENBLAS_NUM_THREADS)")
     ap.add_argument("--merge", nargs="+", type=Path, metavar="JSON",

@@ -66,7 +66,7 @@ def cdcgan_mnist_bn():
     Why: on 1,000 labelled images cdcgan-mnist, then without BatchNorm in G, collapsed in our runs (D
     right about everything within ~30 steps, G drawing black squares), as dcgan-mnist did on the 0-8
     digits, while the BatchNorm generator trained. D stays the label-map D of those runs (the results
-    recorded in benchmarks/results/applications.md); the preset has since moved to a projection D."""
+    recorded in experiments/applications/results/applications.md); the preset has since moved to a projection D."""
     base = get_preset("cdcgan-mnist")
     return replace(base, name="cdcgan-mnist-bn", build_D=cdcgan_mnist_concat_D,
                    description="cdcgan-mnist with the label-map D (one-hot maps beside D's input)")
