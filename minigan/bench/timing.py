@@ -222,6 +222,8 @@ def loop_overhead(batch=64, steps=20, backend="numpy"):
 # --- the whole run ------------------------------------------------------------------------------------
 def run(batch_sizes=BATCH_SIZES, backends=("numpy", "cupy"), use_torch=True, repeats=None, warmup=2,
         budget_s=8.0, settle_s=0.2, measure_memory=True, overhead_steps=20, log=print):
+    """Every engine at every batch size, a table row logged as each is done; returns the rows, the
+    machine's stamp, the batch sizes from which a GPU overtakes its CPU, and the training loop's overhead."""
     torch = import_torch() if use_torch else None
     if use_torch and torch is None:
         log("PyTorch is not installed: timing minigan alone.")
