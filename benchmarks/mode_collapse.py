@@ -105,11 +105,12 @@ def run_trial(job):
     gan = preset.build("numpy")
     gan.grad_norms = False                      # nobody reads them here
     mixture = get_mixture(dataset)
+    schedule = preset.schedule(gan, preset.steps)
     start, cpu_start = time.perf_counter(), time.process_time()
-    for step in range(preset.steps):
-        gan.d_opt.lr, gan.g_opt.lr = preset.learning_rates(step, preset.steps)
+    for _ in range(preset.steps):
         batches = [mixture.sample(preset.batch_size, backend="numpy") for _ in range(gan.n_critic)]
         gan.step(batches if len(batches) > 1 else batches[0])
+        schedule.step()
     gan.G.eval()
     samples = gan.generate(2500)
     result = mode_metrics(samples, mixture)

@@ -10,7 +10,7 @@ import numpy as np
 from . import nn
 from .gan import GAN, ConditionalGAN
 from .nn.conditional import CarryLabels, LabelMaps, ProjectionD
-from .optim import make_optimizer
+from .optim import LinearDecay, Schedule, make_optimizer
 from .recipes import recipe_fields, spectral_normalize_all
 
 
@@ -68,21 +68,23 @@ class Preset:
         preset = replace(self, objective=fields.pop("objective")) if "objective" in fields else self
         return replace(preset, **fields) if fields else preset
 
-    def optimizer_kwargs(self, lr=None):
-        lr = self.lr if lr is None else lr
+    def optimizer_kwargs(self, lr):
         return {"lr": lr, "betas": self.betas} if self.optimizer == "adam" else {"lr": lr}
 
-    def learning_rates(self, step, total):
-        """(D's lr, G's lr) at ``step`` of a run of ``total`` steps. With ``lr_decay`` they stay at full
-        value for the first ``lr_hold`` of the run, then fall linearly to zero at the last step (the
-        schedule of Zhu et al. 2017, CycleGAN: constant, then linear decay)."""
+    def learning_rates(self):
+        """(D's, G's) full learning rate: G's is ``lr * g_lr_scale``."""
+        return self.lr, self.lr * self.g_lr_scale
+
+    def schedule(self, gan, total_steps, start=0):
+        """The run's learning-rate schedule for D's and G's optimizers, from step ``start`` of
+        ``total_steps``: constant, or with ``lr_decay`` held for the first ``lr_hold`` of the run
+        and then decayed linearly to zero (Zhu et al. 2017, CycleGAN)."""
+        optimizers, rates = [gan.d_opt, gan.g_opt], self.learning_rates()
+        if not self.lr_decay:
+            return Schedule(optimizers, rates, start)
         if not 0.0 <= self.lr_hold < 1.0:
             raise ValueError(f"preset {self.name!r}: lr_hold must be in [0, 1), got {self.lr_hold}")
-        factor = 1.0
-        if self.lr_decay:
-            start = self.lr_hold * total
-            factor = min(1.0, 1.0 - (step - start) / (total - start))
-        return self.lr * factor, self.lr * self.g_lr_scale * factor
+        return LinearDecay(optimizers, total_steps, self.lr_hold, rates, start)
 
     def build(self, backend=None):
         """Build G and D (drawing weights from minigan's generator) and wrap them in a GAN."""
@@ -96,9 +98,10 @@ class Preset:
             G.to(backend)
             D.to(backend)
         gan_class = ConditionalGAN if self.conditional else GAN
+        d_lr, g_lr = self.learning_rates()
         return gan_class(G, D, self.z_dim, objective=self.objective,
-                   g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs(self.lr * self.g_lr_scale)),
-                   d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
+                   g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs(g_lr)),
+                   d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs(d_lr)),
                    n_critic=self.n_critic, clip_value=self.clip_value,
                    gradient_penalty=self.gradient_penalty, r1=self.r1, ema=self.ema)
 

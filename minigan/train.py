@@ -208,6 +208,7 @@ class Run:
             self.total_steps = self.preset.epochs * self.stream.steps_per_epoch
         else:
             raise ValueError(f"preset {self.preset.name!r} needs --steps (or --epochs for image data)")
+        self.schedule = self.preset.schedule(self.gan, self.total_steps, start=self.step)
         self.checkpoint_every = checkpoint_every or max(1, min(1000, self.total_steps // 5))
         per_epoch = self.stream.steps_per_epoch
         # Image runs get one sample grid per epoch; 2D runs a fixed number of frames for the GIF.
@@ -257,12 +258,11 @@ class Run:
         return self
 
     def _one_step(self, writer, bar, last_good):
-        if self.preset.lr_decay:
-            self.gan.d_opt.lr, self.gan.g_opt.lr = self.preset.learning_rates(self.step, self.total_steps)
         batches = [self.stream.next() for _ in range(self.gan.n_critic)]
         record = self.gan.step(batches if len(batches) > 1 else batches[0])
         self._check_finite(record, last_good)
         self.step += 1
+        self.schedule.step()
         writer.write(record.as_row())
         self._watch_discriminator(record)
         if bar is not None:

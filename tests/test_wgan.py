@@ -107,8 +107,9 @@ def test_sharp_recipe_covers_the_ring():
     minigan.seed(0)
     p = get_preset("ring8").with_overrides(objective="sharp", batch_size=64, steps=1500)
     gan = p.build("numpy")
-    for step in range(p.steps):
-        gan.d_opt.lr, gan.g_opt.lr = p.learning_rates(step, p.steps)
+    schedule = p.schedule(gan, p.steps)
+    for _ in range(p.steps):
         gan.step(ring.sample(p.batch_size))
+        schedule.step()
     m = mode_metrics(gan.generate(2500), ring)
     assert m["modes"] == 8 and m["high_quality"] > 60 and m["reverse_kl"] < 0.1, m
