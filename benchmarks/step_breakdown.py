@@ -42,8 +42,7 @@ def timed_ms(fn, repeats, warmup=3):
 def build(backend, batch, dropout=True, grad_norms=True, ema=True):
     minigan.seed(0)
     preset = get_preset("dcgan-mnist")
-    # ema=0, not None: with_overrides ignores None and would keep the preset's average
-    gan = (preset if ema else preset.replaced(ema=0)).build(backend)
+    gan = (preset if ema else preset.with_overrides(ema=None)).build(backend)
     gan.grad_norms = grad_norms
     if not dropout:
         for layer in gan.D.modules():

@@ -179,8 +179,7 @@ def cmd_train(args):
     from .train import Run
     run = Run(preset=args.preset, out=args.out, steps=args.steps, epochs=args.epochs,
               batch_size=args.batch_size, seed=args.seed, backend=args.backend,
-              objective="+".join(filter(None, [args.objective, args.pack and args.pack > 1 and f"pacgan{args.pack}"]))
-              or None,
+              objective=args.objective, pack=args.pack,
               data_dir=args.data_dir, dataset=args.dataset, resume=args.resume,
               checkpoint_every=args.checkpoint_every, progress=not args.no_progress, ema=args.ema)
     run.train()

@@ -11,7 +11,7 @@ from . import nn
 from .gan import GAN, ConditionalGAN
 from .nn.conditional import CarryLabels, LabelMaps, ProjectionD
 from .optim import LinearDecay, Schedule, make_optimizer
-from .recipes import recipe_fields, spectral_normalize_all
+from . import recipes
 
 
 @dataclass(frozen=True)
@@ -45,28 +45,14 @@ class Preset:
     ema: Optional[float] = None        # keep a moving average of G's weights with this decay; sample from it
 
     def __post_init__(self):
-        # ``objective`` may name recipes, joined by "+" ("wgan-gp", "pacgan4", "non_saturating+pacgan4"):
-        # each one sets the fields it lists (see RECIPES), and the objective left is a plain one, so a
-        # later with_overrides() can still change any field a recipe set.
-        if not isinstance(self.objective, str) or not any(recipe_fields(t) for t in self.objective.split("+")):
-            return
-        tokens = self.objective.split("+")
-        object.__setattr__(self, "objective", "non_saturating")   # for recipes that name no objective
-        for token in tokens:
-            fields = recipe_fields(token) or {"objective": token}
-            for key, value in fields.items():
-                object.__setattr__(self, key, value)
+        # ``objective`` names the objective only; recipes are applied with recipes.apply.
+        if isinstance(self.objective, str) and recipes.is_recipe(self.objective):
+            raise ValueError(f"preset {self.name!r}: {self.objective!r} names a recipe, not an objective; "
+                             f"apply it with minigan.recipes.apply(preset, {self.objective!r})")
 
-    def with_overrides(self, **kwargs):
-        """A copy with some fields replaced (None values are ignored)."""
-        return self.replaced(**{k: v for k, v in kwargs.items() if v is not None})
-
-    def replaced(self, **fields):
-        """``dataclasses.replace``, but a recipe named by ``objective`` is expanded FIRST, so that the
-        other fields given in the same call win over the recipe's: ``objective="wgan-gp", lr=1e-3``
-        trains WGAN-GP at lr 1e-3, not at the recipe's 1e-4."""
-        preset = replace(self, objective=fields.pop("objective")) if "objective" in fields else self
-        return replace(preset, **fields) if fields else preset
+    def with_overrides(self, **fields):
+        """A copy with the given fields replaced (``dataclasses.replace``)."""
+        return replace(self, **fields)
 
     def optimizer_kwargs(self, lr):
         return {"lr": lr, "betas": self.betas} if self.optimizer == "adam" else {"lr": lr}
@@ -110,7 +96,7 @@ class Preset:
 
         D's builder must already take the wider input (``d_input_size``); the toy presets do."""
         if self.spectral_norm:
-            D = spectral_normalize_all(D)
+            D = recipes.spectral_normalize_all(D)
         front = ([nn.Pack(self.pack)] if self.pack > 1 else []) + ([nn.MinibatchStdDev()] if self.mbstd else [])
         if front and self.dataset not in ("ring8", "grid25"):
             raise ValueError(f"preset {self.name!r}: packing and minibatch stddev are implemented for the "
@@ -168,11 +154,11 @@ register(Preset("ring8", "8 Gaussians on a circle; MLP G and D", "ring8", z_dim=
 # the PacGAN generator) hurt here: at batch 128 its batch statistics jitter the steps from one batch to
 # the next, so the samples smear between modes. A deeper, narrower plain MLP trained with the "sharp"
 # recipe (recipes.py) reaches all 25 modes with most samples inside 3 sigma in about 20 s on one core.
-register(Preset("grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe", "grid25", z_dim=2,
-                build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), objective="sharp", lr=1e-3, batch_size=128,
-                steps=20000,
-                sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
-                         "width, depth, batch, steps": "chosen by experiment in minigan (benchmarks/mode_collapse.py)"}))
+register(recipes.apply(Preset(
+    "grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe", "grid25", z_dim=2,
+    build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), lr=1e-3, batch_size=128, steps=20000,
+    sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
+             "width, depth, batch, steps": "chosen by experiment in minigan (benchmarks/mode_collapse.py)"}), "sharp"))
 
 
 # -- image presets ----------------------------------------------------------------------------

@@ -1,13 +1,18 @@
 """Recipes: the cures for mode collapse as named bundles of preset fields.
 
 A recipe sets an objective, a regulariser, an optimizer and D-side wrappers together, because
-each published method is all of these at once (WGAN-GP is not just a loss). Give one where an
-objective is expected -- ``minigan train --preset grid25 --objective wgan-gp`` -- or join several
-with "+" ("non_saturating+pacgan4"); ``Preset`` expands them (see presets.py).
+each published method is all of these at once (WGAN-GP is not just a loss). ``apply`` returns a
+preset with a recipe's fields set:
+
+    preset = recipes.apply(get_preset("grid25"), "sharp+mbstd")      # recipes join with "+"
+    preset = recipes.apply(preset, "wgan-gp").with_overrides(lr=1e-3)  # then change any field
+
+The name of a plain objective ("hinge") counts as the smallest recipe: it sets the objective
+alone. ``minigan train --objective`` takes the same text.
 """
 from . import nn
+from .losses import ALIASES, OBJECTIVES
 
-# ``minigan train --preset grid25 --objective wgan-gp`` (or ``Preset.with_overrides(objective=...)``)
 RECIPES = {
     "wgan": {"fields": dict(objective="wasserstein", clip_value=0.01, n_critic=5, optimizer="rmsprop", lr=5e-5),
              "source": "Arjovsky et al. 2017, Algorithm 1: clip c = 0.01, n_critic 5, RMSprop 5e-5"},
@@ -56,3 +61,29 @@ def recipe_fields(token):
     if token.startswith("pacgan") and token[6:].isdigit() and int(token[6:]) >= 1:
         return {"pack": int(token[6:])}
     return None
+
+
+def names():
+    """Every name ``apply`` takes: the recipes, the objectives and their aliases."""
+    return set(RECIPES) | set(OBJECTIVES) | set(ALIASES)
+
+
+def is_recipe(text):
+    """True if ``text`` names one recipe or joins several names with "+" (so is no plain objective)."""
+    return "+" in text or recipe_fields(text) is not None
+
+
+def apply(preset, recipe):
+    """``preset`` with the fields of each recipe in ``recipe`` set in turn, left to right ("sharp+mbstd").
+
+    A name that is no recipe but an objective ("hinge") sets the objective alone; where a name is
+    both ("wgan"), the recipe wins. Fields to change on top go after: ``apply(...).with_overrides(...)``.
+    """
+    fields = {}
+    for token in recipe.split("+"):
+        token_fields = recipe_fields(token)
+        if token_fields is None and token not in OBJECTIVES and token not in ALIASES:
+            raise ValueError(f"unknown objective or recipe {token!r}: choose from {', '.join(sorted(names()))}, "
+                             "or join recipes with '+'")
+        fields.update({"objective": token} if token_fields is None else token_fields)
+    return preset.with_overrides(**fields)

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import checkpoint, rng as _rng
 from .backend import to_backend, to_numpy
+from . import recipes
 from .presets import get_preset
 
 
@@ -128,7 +129,7 @@ def load_gan(path, backend=None):
     arrays, header = checkpoint.load(path)
     config = header.get("config", {})
     try:
-        preset = get_preset(config["preset"]).with_overrides(**config.get("overrides", {}))
+        preset = preset_from(config["preset"], config.get("overrides", {}))
     except (KeyError, ValueError) as err:
         raise checkpoint.CheckpointError(f"{path}: the header names no usable preset ({err})") from None
     gan = preset.build(backend or config.get("backend"))
@@ -145,6 +146,16 @@ def load_gan(path, backend=None):
     return gan, header, arrays
 
 
+def preset_from(name, overrides):
+    """The preset ``name`` with a run's recorded flags applied: first the recipes of ``objective``
+    (an objective, or recipes joined by "+"), then every other field given, so that those win."""
+    fields = dict(overrides)
+    preset = get_preset(name)
+    if fields.get("objective"):
+        preset = recipes.apply(preset, fields.pop("objective"))
+    return preset.with_overrides(**fields)
+
+
 # -- the run ------------------------------------------------------------------------------------
 class Run:
     """One training run in an output directory: build or resume, then ``train()``."""
@@ -153,13 +164,13 @@ class Run:
     COLLAPSE_RATIO = 0.05     # warn when fixed-noise samples spread less than this fraction of the data's
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
-                 backend=None, objective=None, data_dir=None, dataset=None, resume=False,
+                 backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
                  checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None):
         # ``data``: (images, labels) arrays to train on instead of the preset's data set -- a subset,
         # say (minigan.apps trains on the digits 0-8 alone). The checkpoint does not store them:
         # pass the same arrays again to resume.
         overrides = {"steps": steps, "epochs": epochs, "batch_size": batch_size,
-                     "objective": objective, "dataset": dataset, "ema": ema}
+                     "objective": objective, "pack": pack, "dataset": dataset, "ema": ema}
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if steps is not None:
             overrides["epochs"] = None
@@ -175,7 +186,7 @@ class Run:
             overrides = {**saved["overrides"], **overrides}
             seed = saved["seed"]
             data_dir = data_dir or saved.get("data_dir")
-        self.preset = get_preset(preset).replaced(**overrides)
+        self.preset = preset_from(preset, overrides)
         self.metrics_path = os.path.join(self.out, "metrics.csv")
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.progress, self.frames = progress, frames

@@ -154,3 +154,20 @@ def test_a_resumed_run_takes_up_the_schedule_where_it_stopped(tmp_path):
     seen_resumed = _rates_during(resumed)
     resumed.train()
     assert seen_resumed == seen_whole[4:] and seen_resumed[0][0] < 1e-3
+
+
+def test_objective_names_the_objective_only_and_recipes_are_applied_explicitly():
+    from minigan import recipes
+    ring8 = get_preset("ring8")
+    for text in ("wgan-gp", "wgan", "sharp+mbstd", "pacgan4"):
+        with pytest.raises(ValueError, match="recipes.apply"):
+            ring8.with_overrides(objective=text)
+    hinge = recipes.apply(ring8, "hinge")                  # an objective is the smallest recipe
+    assert hinge.objective == "hinge" and hinge.with_overrides(objective=ring8.objective) == ring8
+    both = recipes.apply(ring8, "sharp+mbstd")
+    assert (both.objective, both.mbstd, both.lr_hold, both.lr) == ("non_saturating", True, 0.5, ring8.lr)
+    assert ring8.mbstd is False                            # apply returns a new preset
+    grid25 = get_preset("grid25")                          # registered with the sharp recipe applied
+    assert (grid25.objective, grid25.betas, grid25.g_lr_scale, grid25.lr) == ("non_saturating", (0.0, 0.999), 2.0, 1e-3)
+    with pytest.raises(ValueError, match="unknown objective or recipe 'nope'"):
+        recipes.apply(ring8, "sharp+nope")
