@@ -208,17 +208,15 @@ def test_checkpoints_from_before_recipes_were_applied_explicitly_still_load_resu
         tmp_path, old_objective, capsys):
     # The code before recipes.apply recorded --pack M inside the objective ("sharp+pacgan2") and
     # expanded recipes when a preset was copied; a header of that shape must still rebuild the run.
-    flags = ["--objective", "sharp"] if old_objective.startswith("sharp") else []
-    whole, half = tmp_path / "whole", tmp_path / "half"
-    for out, steps in ((whole, "8"), (half, "4")):
-        assert main(["train", "--preset", "ring8", "--steps", steps, *flags, "--pack", "2", "--seed", "3",
-                     "--out", str(out), "--no-progress"]) == 0
-    _rewrite_config(half / "checkpoint.npz", overrides={"steps": 4, "epochs": None, "objective": old_objective})
+    objective = "sharp" if old_objective.startswith("sharp") else None
+    run(tmp_path, "whole", steps=8, seed=3, objective=objective, pack=2).train()
+    run(tmp_path, "half", steps=8, seed=3, objective=objective, pack=2).train(until=4)
+    half = tmp_path / "half"
+    _rewrite_config(half / "checkpoint.npz", overrides={"steps": 8, "epochs": None, "objective": old_objective})
     gan, _, _ = load_gan(half / "checkpoint.npz")
     assert gan.D.layers[0].m == 2
-    assert main(["train", "--preset", "ring8", "--steps", "8", "--resume", "--out", str(half), "--no-progress"]) == 0
-    if old_objective.startswith("sharp"):   # same recipe, same schedule: the resumed run equals the whole one
-        assert read(half / "metrics.csv") == read(whole / "metrics.csv")
+    run(tmp_path, "half", resume=True, steps=None).train()
+    assert read(half / "metrics.csv") == read(tmp_path / "whole" / "metrics.csv")
     capsys.readouterr()
     assert main(["sample", "--checkpoint", str(half / "checkpoint.npz"), "-n", "7", "--out",
                  str(tmp_path / "s.npy")]) == 0
