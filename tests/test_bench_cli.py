@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from minigan import cli
+from minigan.cli import bench as bench_command
 from minigan.cli import main
 
 
@@ -45,7 +45,7 @@ def test_bench_bad_flags_exit_2_with_one_line(argv, tmp_path, capsys):
 
 
 def test_bench_without_a_source_checkout_says_so(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "benchmarks_dir", lambda: tmp_path / "benchmarks")   # an installed wheel
+    monkeypatch.setattr(bench_command, "benchmarks_dir", lambda: tmp_path / "benchmarks")   # an installed wheel
     assert main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "source checkout" in err and "benchmarks/" in err

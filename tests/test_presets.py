@@ -84,7 +84,7 @@ def test_image_run_leaves_grids_curves_gif_and_samples(tmp_path):
 
 
 def test_slerp_walks_between_the_two_ends():
-    from minigan.cli import slerp
+    from minigan.apps.latent import slerp
     rng = np.random.default_rng(0)
     z0, z1 = rng.standard_normal((2, 4, 100))
     t = np.linspace(0, 1, 7)[None, :, None]
