@@ -5,7 +5,6 @@
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-import numpy as np
 
 from . import nn
 from .gan import GAN, ConditionalGAN
