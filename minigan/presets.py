@@ -1,10 +1,11 @@
-"""Named recipes: an architecture, an objective, optimizers and a data set, each default with its source.
+"""Named presets: an architecture, an objective, optimizers and a data set, each default with its source.
 
 ``get_preset(name).build()`` returns a ready GAN; ``minigan train --preset NAME`` uses the same.
+A default is cited in ``sources``: the paper it comes from, or the experiment in minigan that chose
+it (experiments/<study>/, whose history.md records what was tried).
 """
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
-
 
 from . import nn
 from .gan import GAN, ConditionalGAN
@@ -121,9 +122,8 @@ def mlp(sizes, activation, out_activation=None):
 
 # -- 2D toy presets ---------------------------------------------------------------------------
 # Small MLPs in the spirit of the 2D experiments of the GAN literature (GAN Lab; Metz et al. 2017,
-# "Unrolled GANs"; Lin et al. 2018, "PacGAN"). ring8's learning rate 1e-3 with a linear decay to zero
-# was chosen here by experiment: the decay lets G settle onto the narrow (sigma 0.01) modes instead of
-# orbiting them, which is what the high-quality-sample measure rewards.
+# "Unrolled GANs"; Lin et al. 2018, "PacGAN"). The learning rate decays to zero so that G settles onto
+# the narrow modes instead of orbiting them, which is what the high-quality-sample measure rewards.
 def _toy_G(width, depth):
     return lambda p: mlp([p.z_dim] + [width] * depth + [2], nn.ReLU)
 
@@ -135,7 +135,7 @@ def _toy_D(width, depth):
 _TOY_SOURCES = {
     "data": "Lin et al. 2018 (PacGAN), sec. 5: ring of 8 / grid of 25 Gaussians, 2,500 samples, 3-sigma quality",
     "betas": "Radford et al. 2015 (DCGAN): beta1 0.5",
-    "lr, lr_decay, width, steps": "chosen by experiment in minigan (see presets.py)",
+    "lr, lr_decay, width, steps": "chosen by experiment in minigan, see experiments/toy_presets",
 }
 
 PRESETS = {}
@@ -149,24 +149,21 @@ def register(preset):
 register(Preset("ring8", "8 Gaussians on a circle; MLP G and D", "ring8", z_dim=2,
                 build_G=_toy_G(128, 2), build_D=_toy_D(128, 2), lr=1e-3, batch_size=256,
                 steps=10000, lr_decay=True, sources=_TOY_SOURCES))
-# grid25's G must cut the plane of z into 25 cells with steep steps between them. BatchNorm in G (as in
-# the PacGAN generator) hurt here: at batch 128 its batch statistics jitter the steps from one batch to
-# the next, so the samples smear between modes. A deeper, narrower plain MLP trained with the "sharp"
-# recipe (recipes.py) reaches all 25 modes with most samples inside 3 sigma in about 20 s on one core.
+# grid25's G must cut the plane of z into 25 cells with steep steps between them: a deeper, narrower
+# plain MLP (no BatchNorm, whose batch statistics would jitter the steps), trained with the "sharp" recipe.
 register(recipes.apply(Preset(
     "grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe", "grid25", z_dim=2,
     build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), lr=1e-3, batch_size=128, steps=20000,
     sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
-             "width, depth, batch, steps": "chosen by experiment in minigan (benchmarks/mode_collapse.py)"}), "sharp"))
+             "width, depth, batch, steps, no BatchNorm in G": "chosen by experiment in minigan, see "
+             "experiments/toy_presets"}), "sharp"))
 
 
 # -- image presets ----------------------------------------------------------------------------
 # dcgan-mnist is the DCGAN of TensorFlow's DCGAN tutorial, layer for layer; its LeakyReLU slope 0.3 is
 # Keras's default, which that tutorial uses, and its weights start from Keras's default Glorot-uniform
 # ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of size 100) is Radford et al.'s.
-# Samples come from a moving average of G's weights (ema.py). In the 10-epoch run on MNIST's 10k test
-# images (seed 0) it lowered the samples' FCD by 16% (13-34% in the trials) and raised their recall, and
-# left the independent judge's confidence about where it was (benchmarks/results/dcgan_mnist_judge.md).
+# Samples come from a moving average of G's weights (ema.py).
 _DCGAN_SOURCES = {
     "architecture": "TensorFlow DCGAN tutorial (generator and discriminator models)",
     "LeakyReLU slope 0.3, Glorot-uniform init": "Keras defaults, as used by that tutorial",
@@ -177,6 +174,7 @@ _EMA_SOURCES = {
     "samples from an EMA of G's weights, decay 0.999": "Yazici et al. 2019, 'The Unusual Effectiveness of "
     "Averaging in GAN Training'; Karras et al. 2018 (progressive GANs), sec. 4; warm-up (1 + t) / (10 + t) "
     "as in TensorFlow's tf.train.ExponentialMovingAverage (num_updates)",
+    "the average for the MNIST presets": "chosen by experiment in minigan, see experiments/dcgan_mnist_judge",
 }
 
 
@@ -212,8 +210,7 @@ register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm after G's dense an
 
 def cdcgan_mnist_G(p):
     """dcgan-mnist-bn's G (BatchNorm after the dense and transposed convolutions), fed z and the one-hot
-    label (z_dim + 10 inputs), carrying the label out. Without BatchNorm, G starved in one run of two
-    (seed 1: D right about everything by step 260, G's tanh saturated on the black background)."""
+    label (z_dim + 10 inputs), carrying the label out."""
     return CarryLabels(dcgan_mnist_G(replace(p, z_dim=p.z_dim + 10), batchnorm=True), 10)
 
 
@@ -226,9 +223,8 @@ def cdcgan_mnist_D(p):
 
 def cdcgan_mnist_concat_D(p):
     """dcgan-mnist's D with ten one-hot label maps beside the image (11 input channels): Mirza &
-    Osindero's concatenation. With this D (and G without BatchNorm) the preset's run on MNIST failed
-    (seed 0: D right about everything from step ~200 on, G starved, every sample the same; label
-    agreement 10%), where the projection D reached 95%; minigan.apps keeps it for its recorded runs."""
+    Osindero's concatenation. The preset uses the projection D instead (see experiments/cdcgan_mnist);
+    minigan.apps keeps this one for its recorded runs."""
     d = dcgan_mnist_D(p)
     d.layers[0] = nn.Conv2d(1 + 10, 64, 5, stride=2, padding="same")
     return nn.Sequential(LabelMaps(10), *d.layers)
@@ -240,7 +236,9 @@ register(Preset("cdcgan-mnist", "dcgan-mnist-bn conditioned on the digit: sample
                 sources={**_DCGAN_SOURCES, **_EMA_SOURCES,
                          "batchnorm in G": "the TensorFlow tutorial's generator, as dcgan-mnist-bn",
                          "conditioning G": "Mirza & Osindero 2014 (one-hot label concatenated to G's noise)",
-                         "conditioning D": "Miyato & Koyama 2018 (projection discriminator)"}))
+                         "conditioning D": "Miyato & Koyama 2018 (projection discriminator)",
+                         "projection D and BatchNorm in G, over the label-map D": "chosen by experiment in "
+                         "minigan, see experiments/cdcgan_mnist"}))
 
 
 def mlp_mnist_G(p):

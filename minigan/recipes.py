@@ -22,24 +22,25 @@ RECIPES = {
     "hinge-sn": {"fields": dict(objective="hinge", spectral_norm=True),
                  "source": "Miyato et al. 2018: hinge loss, spectral norm on every layer of D"},
     "r1": {"fields": dict(objective="non_saturating", r1=1.0),
-           "source": "Mescheder et al. 2018 (R1, non-saturating loss); gamma 1 chosen here for the 2D data"},
+           "source": "Mescheder et al. 2018 (R1, non-saturating loss); gamma 1 chosen in minigan for the 2D data"},
     # R1's gamma scales with the square of the data's length scale: D must change its logit by O(1) across
     # a mode of width sigma, so ||grad D|| ~ 1/sigma and gamma = 1 flattens D over the 2D presets' narrow
     # modes (sigma 0.01-0.05) until it cannot tell them from the gaps. A hundredth keeps the penalty's
-    # stabilising effect (Mescheder et al. 2018) and lets D resolve them (see benchmarks/mode_collapse.py).
+    # stabilising effect (Mescheder et al. 2018) and lets D resolve them.
     "r1-narrow": {"fields": dict(objective="non_saturating", r1=0.01),
-                  "source": "Mescheder et al. 2018 (R1); gamma 0.01 chosen here for the narrow modes of ring8/grid25"},
+                  "source": "Mescheder et al. 2018 (R1); gamma 0.01 chosen by experiment in minigan for the "
+                            "narrow modes of ring8/grid25, see experiments/mode_collapse"},
     "mbstd": {"fields": dict(mbstd=True), "source": "Karras et al. 2018, sec. 3"},
-    # Ours, for 2D mixtures with narrow modes, found by experiment (benchmarks/mode_collapse.py). G must
-    # learn steep steps between modes -- large weights -- so it gets twice D's learning rate (two time
-    # scales, Heusel et al. 2017, here with the faster G: a faster D made G drop modes); Adam without
-    # momentum (beta1 0, as in Zhang et al. 2019 (SAGAN) and Brock et al. 2019 (BigGAN)) keeps the two
-    # players from overshooting around each other; full lr for half the run, then a linear decay to zero
-    # (Zhu et al. 2017, CycleGAN) lets the samples settle inside the modes.
+    # Ours, for 2D mixtures with narrow modes. G must learn steep steps between modes -- large weights --
+    # so it gets twice D's learning rate (two time scales, Heusel et al. 2017, here with the faster G);
+    # Adam without momentum (beta1 0, as in Zhang et al. 2019 (SAGAN) and Brock et al. 2019 (BigGAN))
+    # keeps the two players from overshooting around each other; full lr for half the run, then a linear
+    # decay to zero (Zhu et al. 2017, CycleGAN) lets the samples settle inside the modes.
     "sharp": {"fields": dict(objective="non_saturating", optimizer="adam", betas=(0.0, 0.999), g_lr_scale=2.0,
                              lr_decay=True, lr_hold=0.5),
-              "source": "minigan (benchmarks/mode_collapse.py): Adam beta1 0 (SAGAN, BigGAN), G's lr twice D's "
-                        "(two time scales, Heusel et al. 2017), constant then linear decay (CycleGAN)"},
+              "source": "chosen by experiment in minigan, see experiments/mode_collapse: Adam beta1 0 (SAGAN, "
+                        "BigGAN), G's lr twice D's (two time scales, Heusel et al. 2017), constant then linear "
+                        "decay (CycleGAN)"},
     **{f"pacgan{m}": {"fields": dict(pack=m), "source": f"Lin et al. 2018: D sees {m} samples at once"}
        for m in (2, 3, 4)},
 }
