@@ -7,11 +7,10 @@ it (experiments/<study>/, whose history.md records what was tried).
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from . import nn
+from . import nn, recipes
 from .gan import GAN, ConditionalGAN
 from .nn.conditional import CarryLabels, LabelMaps, ProjectionD
 from .optim import LinearDecay, Schedule, make_optimizer
-from . import recipes
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Preset:
     z_dim: int
     build_G: Callable                  # build_G(preset) -> Layer mapping (N, z_dim) to samples
     build_D: Callable                  # build_D(preset) -> Layer mapping samples to (N, 1) logits
-    objective: str = "non_saturating"
+    objective: str = "non_saturating"   # the objective alone (losses.py); recipes go through recipes.apply
     optimizer: str = "adam"
     lr: float = 2e-4
     betas: tuple = (0.5, 0.999)
