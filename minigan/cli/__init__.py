@@ -75,6 +75,12 @@ def objective_or_recipes(names):
     return parse
 
 
+def benchmarks_dir():
+    """benchmarks/ beside the minigan package (see bench.py), where chapter 09 reads its results."""
+    from .bench import benchmarks_dir as where
+    return where()
+
+
 # -- the parser and main ---------------------------------------------------------------------------
 def _command(name):
     """The module of one command (imported on demand, so a problem in one never stops another)."""
