@@ -154,3 +154,60 @@ def make_optimizer(name, params, **kwargs):
     if name.lower() not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
     return OPTIMIZERS[name.lower()](params, **kwargs)
+
+
+# -- learning-rate schedules ----------------------------------------------------------------------
+class Schedule:
+    """Sets the learning rates of one or more optimizers as training goes on.
+
+    Each optimizer's rate at step t (counted from 0) is its base rate times ``factor(t)``; this
+    base class keeps it constant. The rates for step ``start`` are set at once; the training loop
+    calls ``step()`` after each training step, which sets the rates for the next one:
+
+        schedule = LinearDecay([d_opt, g_opt], total_steps=1000, hold=0.5)
+        for t in range(1000):
+            gan.step(batch)
+            schedule.step()
+
+    ``base_lrs`` are the full rates, one per optimizer (default: each optimizer's rate now). A run
+    that resumes passes them again, since a restored optimizer holds the rate of its last step.
+    """
+
+    def __init__(self, optimizers, base_lrs=None, start=0):
+        self.optimizers = list(optimizers)
+        self.base_lrs = [opt.lr for opt in self.optimizers] if base_lrs is None else list(base_lrs)
+        if len(self.base_lrs) != len(self.optimizers):
+            raise ValueError(f"{type(self).__name__}: {len(self.optimizers)} optimizers but "
+                             f"{len(self.base_lrs)} base learning rates")
+        self.t = start
+        self._set_rates()
+
+    def factor(self, t):
+        return 1.0
+
+    def step(self):
+        self.t += 1
+        self._set_rates()
+
+    def _set_rates(self):
+        factor = self.factor(self.t)
+        for opt, base in zip(self.optimizers, self.base_lrs):
+            opt.lr = base * factor
+
+
+class LinearDecay(Schedule):
+    """Constant, then linear decay to zero (Zhu et al. 2017, CycleGAN): full rate for the first
+    ``hold`` fraction of a run of ``total_steps`` steps, then falling in a straight line so that
+    it would reach zero one step after the last."""
+
+    def __init__(self, optimizers, total_steps, hold=0.0, base_lrs=None, start=0):
+        if not 0.0 <= hold < 1.0:
+            raise ValueError(f"LinearDecay: hold must be in [0, 1), got {hold}")
+        if total_steps < 1:
+            raise ValueError(f"LinearDecay: total_steps must be positive, got {total_steps}")
+        self.total_steps, self.hold = total_steps, hold
+        super().__init__(optimizers, base_lrs, start)
+
+    def factor(self, t):
+        decay_from = self.hold * self.total_steps
+        return max(0.0, min(1.0, 1.0 - (t - decay_from) / (self.total_steps - decay_from)))

@@ -1,17 +1,16 @@
-"""Named recipes: an architecture, an objective, optimizers and a data set, each default with its source.
+"""Named presets: an architecture, an objective, optimizers and a data set, each default with its source.
 
 ``get_preset(name).build()`` returns a ready GAN; ``minigan train --preset NAME`` uses the same.
+A default is cited in ``sources``: the paper it comes from, or the experiment in minigan that chose
+it (experiments/<study>/, whose history.md records what was tried).
 """
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-import numpy as np
-
-from . import nn
+from . import nn, recipes
 from .gan import GAN, ConditionalGAN
 from .nn.conditional import CarryLabels, LabelMaps, ProjectionD
-from .optim import make_optimizer
-from .recipes import recipe_fields, spectral_normalize_all
+from .optim import LinearDecay, Schedule, make_optimizer
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Preset:
     z_dim: int
     build_G: Callable                  # build_G(preset) -> Layer mapping (N, z_dim) to samples
     build_D: Callable                  # build_D(preset) -> Layer mapping samples to (N, 1) logits
-    objective: str = "non_saturating"
+    objective: str = "non_saturating"   # the objective alone (losses.py); recipes go through recipes.apply
     optimizer: str = "adam"
     lr: float = 2e-4
     betas: tuple = (0.5, 0.999)
@@ -45,44 +44,32 @@ class Preset:
     ema: Optional[float] = None        # keep a moving average of G's weights with this decay; sample from it
 
     def __post_init__(self):
-        # ``objective`` may name recipes, joined by "+" ("wgan-gp", "pacgan4", "non_saturating+pacgan4"):
-        # each one sets the fields it lists (see RECIPES), and the objective left is a plain one, so a
-        # later with_overrides() can still change any field a recipe set.
-        if not isinstance(self.objective, str) or not any(recipe_fields(t) for t in self.objective.split("+")):
-            return
-        tokens = self.objective.split("+")
-        object.__setattr__(self, "objective", "non_saturating")   # for recipes that name no objective
-        for token in tokens:
-            fields = recipe_fields(token) or {"objective": token}
-            for key, value in fields.items():
-                object.__setattr__(self, key, value)
+        # ``objective`` names the objective only; recipes are applied with recipes.apply.
+        if isinstance(self.objective, str) and recipes.is_recipe(self.objective):
+            raise ValueError(f"preset {self.name!r}: {self.objective!r} names a recipe, not an objective; "
+                             f"apply it with minigan.recipes.apply(preset, {self.objective!r})")
 
-    def with_overrides(self, **kwargs):
-        """A copy with some fields replaced (None values are ignored)."""
-        return self.replaced(**{k: v for k, v in kwargs.items() if v is not None})
+    def with_overrides(self, **fields):
+        """A copy with the given fields replaced (``dataclasses.replace``)."""
+        return replace(self, **fields)
 
-    def replaced(self, **fields):
-        """``dataclasses.replace``, but a recipe named by ``objective`` is expanded FIRST, so that the
-        other fields given in the same call win over the recipe's: ``objective="wgan-gp", lr=1e-3``
-        trains WGAN-GP at lr 1e-3, not at the recipe's 1e-4."""
-        preset = replace(self, objective=fields.pop("objective")) if "objective" in fields else self
-        return replace(preset, **fields) if fields else preset
-
-    def optimizer_kwargs(self, lr=None):
-        lr = self.lr if lr is None else lr
+    def optimizer_kwargs(self, lr):
         return {"lr": lr, "betas": self.betas} if self.optimizer == "adam" else {"lr": lr}
 
-    def learning_rates(self, step, total):
-        """(D's lr, G's lr) at ``step`` of a run of ``total`` steps. With ``lr_decay`` they stay at full
-        value for the first ``lr_hold`` of the run, then fall linearly to zero at the last step (the
-        schedule of Zhu et al. 2017, CycleGAN: constant, then linear decay)."""
+    def learning_rates(self):
+        """(D's, G's) full learning rate: G's is ``lr * g_lr_scale``."""
+        return self.lr, self.lr * self.g_lr_scale
+
+    def schedule(self, gan, total_steps, start=0):
+        """The run's learning-rate schedule for D's and G's optimizers, from step ``start`` of
+        ``total_steps``: constant, or with ``lr_decay`` held for the first ``lr_hold`` of the run
+        and then decayed linearly to zero (Zhu et al. 2017, CycleGAN)."""
+        optimizers, rates = [gan.d_opt, gan.g_opt], self.learning_rates()
+        if not self.lr_decay:
+            return Schedule(optimizers, rates, start)
         if not 0.0 <= self.lr_hold < 1.0:
             raise ValueError(f"preset {self.name!r}: lr_hold must be in [0, 1), got {self.lr_hold}")
-        factor = 1.0
-        if self.lr_decay:
-            start = self.lr_hold * total
-            factor = min(1.0, 1.0 - (step - start) / (total - start))
-        return self.lr * factor, self.lr * self.g_lr_scale * factor
+        return LinearDecay(optimizers, total_steps, self.lr_hold, rates, start)
 
     def build(self, backend=None):
         """Build G and D (drawing weights from minigan's generator) and wrap them in a GAN."""
@@ -96,9 +83,10 @@ class Preset:
             G.to(backend)
             D.to(backend)
         gan_class = ConditionalGAN if self.conditional else GAN
+        d_lr, g_lr = self.learning_rates()
         return gan_class(G, D, self.z_dim, objective=self.objective,
-                   g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs(self.lr * self.g_lr_scale)),
-                   d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs()),
+                   g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs(g_lr)),
+                   d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs(d_lr)),
                    n_critic=self.n_critic, clip_value=self.clip_value,
                    gradient_penalty=self.gradient_penalty, r1=self.r1, ema=self.ema)
 
@@ -107,7 +95,7 @@ class Preset:
 
         D's builder must already take the wider input (``d_input_size``); the toy presets do."""
         if self.spectral_norm:
-            D = spectral_normalize_all(D)
+            D = recipes.spectral_normalize_all(D)
         front = ([nn.Pack(self.pack)] if self.pack > 1 else []) + ([nn.MinibatchStdDev()] if self.mbstd else [])
         if front and self.dataset not in ("ring8", "grid25"):
             raise ValueError(f"preset {self.name!r}: packing and minibatch stddev are implemented for the "
@@ -133,9 +121,8 @@ def mlp(sizes, activation, out_activation=None):
 
 # -- 2D toy presets ---------------------------------------------------------------------------
 # Small MLPs in the spirit of the 2D experiments of the GAN literature (GAN Lab; Metz et al. 2017,
-# "Unrolled GANs"; Lin et al. 2018, "PacGAN"). ring8's learning rate 1e-3 with a linear decay to zero
-# was chosen here by experiment: the decay lets G settle onto the narrow (sigma 0.01) modes instead of
-# orbiting them, which is what the high-quality-sample measure rewards.
+# "Unrolled GANs"; Lin et al. 2018, "PacGAN"). The learning rate decays to zero so that G settles onto
+# the narrow modes instead of orbiting them, which is what the high-quality-sample measure rewards.
 def _toy_G(width, depth):
     return lambda p: mlp([p.z_dim] + [width] * depth + [2], nn.ReLU)
 
@@ -147,7 +134,7 @@ def _toy_D(width, depth):
 _TOY_SOURCES = {
     "data": "Lin et al. 2018 (PacGAN), sec. 5: ring of 8 / grid of 25 Gaussians, 2,500 samples, 3-sigma quality",
     "betas": "Radford et al. 2015 (DCGAN): beta1 0.5",
-    "lr, lr_decay, width, steps": "chosen by experiment in minigan (see presets.py)",
+    "lr, lr_decay, width, steps": "chosen by experiment in minigan, see experiments/toy_presets",
 }
 
 PRESETS = {}
@@ -161,24 +148,21 @@ def register(preset):
 register(Preset("ring8", "8 Gaussians on a circle; MLP G and D", "ring8", z_dim=2,
                 build_G=_toy_G(128, 2), build_D=_toy_D(128, 2), lr=1e-3, batch_size=256,
                 steps=10000, lr_decay=True, sources=_TOY_SOURCES))
-# grid25's G must cut the plane of z into 25 cells with steep steps between them. BatchNorm in G (as in
-# the PacGAN generator) hurt here: at batch 128 its batch statistics jitter the steps from one batch to
-# the next, so the samples smear between modes. A deeper, narrower plain MLP trained with the "sharp"
-# recipe (recipes.py) reaches all 25 modes with most samples inside 3 sigma in about 20 s on one core.
-register(Preset("grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe", "grid25", z_dim=2,
-                build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), objective="sharp", lr=1e-3, batch_size=128,
-                steps=20000,
-                sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
-                         "width, depth, batch, steps": "chosen by experiment in minigan (experiments/mode_collapse/)"}))
+# grid25's G must cut the plane of z into 25 cells with steep steps between them: a deeper, narrower
+# plain MLP (no BatchNorm, whose batch statistics would jitter the steps), trained with the "sharp" recipe.
+register(recipes.apply(Preset(
+    "grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe", "grid25", z_dim=2,
+    build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), lr=1e-3, batch_size=128, steps=20000,
+    sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
+             "width, depth, batch, steps, no BatchNorm in G": "chosen by experiment in minigan, see "
+             "experiments/toy_presets"}), "sharp"))
 
 
 # -- image presets ----------------------------------------------------------------------------
 # dcgan-mnist is the DCGAN of TensorFlow's DCGAN tutorial, layer for layer; its LeakyReLU slope 0.3 is
 # Keras's default, which that tutorial uses, and its weights start from Keras's default Glorot-uniform
 # ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of size 100) is Radford et al.'s.
-# Samples come from a moving average of G's weights (ema.py). In the 10-epoch run on MNIST's 10k test
-# images (seed 0) it lowered the samples' FCD by 16% (13-34% in the trials) and raised their recall, and
-# left the independent judge's confidence about where it was (experiments/dcgan_mnist_judge/README.md).
+# Samples come from a moving average of G's weights (ema.py).
 _DCGAN_SOURCES = {
     "architecture": "TensorFlow DCGAN tutorial (generator and discriminator models)",
     "LeakyReLU slope 0.3, Glorot-uniform init": "Keras defaults, as used by that tutorial",
@@ -189,6 +173,7 @@ _EMA_SOURCES = {
     "samples from an EMA of G's weights, decay 0.999": "Yazici et al. 2019, 'The Unusual Effectiveness of "
     "Averaging in GAN Training'; Karras et al. 2018 (progressive GANs), sec. 4; warm-up (1 + t) / (10 + t) "
     "as in TensorFlow's tf.train.ExponentialMovingAverage (num_updates)",
+    "the average for the MNIST presets": "chosen by experiment in minigan, see experiments/dcgan_mnist_judge",
 }
 
 
@@ -224,8 +209,7 @@ register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm after G's dense an
 
 def cdcgan_mnist_G(p):
     """dcgan-mnist-bn's G (BatchNorm after the dense and transposed convolutions), fed z and the one-hot
-    label (z_dim + 10 inputs), carrying the label out. Without BatchNorm, G starved in one run of two
-    (seed 1: D right about everything by step 260, G's tanh saturated on the black background)."""
+    label (z_dim + 10 inputs), carrying the label out."""
     return CarryLabels(dcgan_mnist_G(replace(p, z_dim=p.z_dim + 10), batchnorm=True), 10)
 
 
@@ -238,9 +222,8 @@ def cdcgan_mnist_D(p):
 
 def cdcgan_mnist_concat_D(p):
     """dcgan-mnist's D with ten one-hot label maps beside the image (11 input channels): Mirza &
-    Osindero's concatenation. With this D (and G without BatchNorm) the preset's run on MNIST failed
-    (seed 0: D right about everything from step ~200 on, G starved, every sample the same; label
-    agreement 10%), where the projection D reached 95%; minigan.apps keeps it for its recorded runs."""
+    Osindero's concatenation. The preset uses the projection D instead (see experiments/cdcgan_mnist);
+    minigan.apps keeps this one for its recorded runs."""
     d = dcgan_mnist_D(p)
     d.layers[0] = nn.Conv2d(1 + 10, 64, 5, stride=2, padding="same")
     return nn.Sequential(LabelMaps(10), *d.layers)
@@ -252,7 +235,9 @@ register(Preset("cdcgan-mnist", "dcgan-mnist-bn conditioned on the digit: sample
                 sources={**_DCGAN_SOURCES, **_EMA_SOURCES,
                          "batchnorm in G": "the TensorFlow tutorial's generator, as dcgan-mnist-bn",
                          "conditioning G": "Mirza & Osindero 2014 (one-hot label concatenated to G's noise)",
-                         "conditioning D": "Miyato & Koyama 2018 (projection discriminator)"}))
+                         "conditioning D": "Miyato & Koyama 2018 (projection discriminator)",
+                         "projection D and BatchNorm in G, over the label-map D": "chosen by experiment in "
+                         "minigan, see experiments/cdcgan_mnist"}))
 
 
 def mlp_mnist_G(p):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import minigan
+from minigan import recipes
 from minigan.backend import to_numpy
 from minigan.presets import get_preset
 
@@ -36,7 +37,7 @@ def torch_critic(D):
 @pytest.mark.parametrize("recipe", ["wgan-gp", "r1"])
 def test_d_step_gradients_match_torch(recipe):
     minigan.seed(0)
-    preset = get_preset("ring8").with_overrides(objective=recipe)
+    preset = recipes.apply(get_preset("ring8"), recipe)
     gan = preset.build("numpy")
     gan.G.astype(np.float64)
     gan.D.astype(np.float64)

@@ -84,7 +84,7 @@ def test_image_run_leaves_grids_curves_gif_and_samples(tmp_path):
 
 
 def test_slerp_walks_between_the_two_ends():
-    from minigan.cli import slerp
+    from minigan.apps.latent import slerp
     rng = np.random.default_rng(0)
     z0, z1 = rng.standard_normal((2, 4, 100))
     t = np.linspace(0, 1, 7)[None, :, None]
@@ -96,24 +96,78 @@ def test_slerp_walks_between_the_two_ends():
     assert np.allclose(np.linalg.norm(path, axis=-1), np.linalg.norm(z0, axis=-1)[:, None])
 
 
-def test_learning_rate_schedule_holds_then_decays_linearly():
+def _rates_during(run):
+    """(D's lr, G's lr) at each step the run takes."""
+    seen, real_step = [], run.gan.step
+
+    def recording_step(batch):
+        seen.append((run.gan.d_opt.lr, run.gan.g_opt.lr))
+        return real_step(batch)
+    run.gan.step = recording_step
+    return seen
+
+
+def test_preset_schedule_holds_then_decays_linearly():
     plain = get_preset("ring8").with_overrides(lr=1e-3, lr_decay=True, lr_hold=0.0, g_lr_scale=1.0)
-    assert [plain.learning_rates(s, 10)[0] for s in (0, 5, 9)] == [1e-3 * (1 - s / 10) for s in (0, 5, 9)]
+    gan = plain.build()
+    schedule, d = plain.schedule(gan, 10), []
+    for _ in range(10):
+        d.append(gan.d_opt.lr)
+        schedule.step()
+    assert [d[s] for s in (0, 5, 9)] == [1e-3 * (1 - s / 10) for s in (0, 5, 9)]
+    assert gan.d_opt.lr == 0.0                                     # zero after the last step
     held = plain.with_overrides(lr_hold=0.5, g_lr_scale=2.0)
-    d, g = zip(*(held.learning_rates(s, 10) for s in range(10)))
-    assert d[:6] == (1e-3,) * 6                                     # full lr for the first half
+    gan = held.build()
+    schedule, d, g = held.schedule(gan, 10), [], []
+    for _ in range(10):
+        d.append(gan.d_opt.lr)
+        g.append(gan.g_opt.lr)
+        schedule.step()
+    assert d[:6] == [1e-3] * 6                                      # full lr for the first half
     assert np.allclose(d[5:], 1e-3 * np.array([1.0, 0.8, 0.6, 0.4, 0.2]))   # then linearly to zero
     assert np.allclose(g, 2 * np.array(d))                         # G's lr is twice D's throughout
-    assert plain.with_overrides(lr_decay=False).learning_rates(9, 10) == (1e-3, 1e-3)
+    constant = plain.with_overrides(lr_decay=False)
+    gan = constant.build()
+    schedule = constant.schedule(gan, 10, start=9)
+    assert (gan.d_opt.lr, gan.g_opt.lr) == (1e-3, 1e-3)
     with pytest.raises(ValueError, match="lr_hold"):
-        plain.with_overrides(lr_hold=1.0).learning_rates(0, 10)
+        plain.with_overrides(lr_hold=1.0).schedule(gan, 10)
 
 
 def test_g_lr_scale_reaches_the_optimizers_and_the_run(tmp_path):
     gan = get_preset("ring8").with_overrides(lr=1e-3, g_lr_scale=2.0).build()
     assert (gan.d_opt.lr, gan.g_opt.lr) == (1e-3, 2e-3)
-    run = Run("ring8", out=str(tmp_path / "r"), steps=4, progress=False, frames=1)
-    run.preset = run.preset.with_overrides(lr_decay=True, lr_hold=0.5, g_lr_scale=2.0)
+    run = Run("ring8", out=str(tmp_path / "r"), steps=4, objective="sharp", progress=False, frames=1)
+    assert (run.preset.lr_decay, run.preset.lr_hold, run.preset.g_lr_scale) == (True, 0.5, 2.0)
+    seen = _rates_during(run)
     run.train()
-    assert run.gan.d_opt.lr == run.preset.learning_rates(3, 4)[0]
-    assert run.gan.g_opt.lr == run.preset.learning_rates(3, 4)[1] == 2 * run.gan.d_opt.lr
+    # held at full rate for steps 0-2 (2 = half the run), then 1 - (3 - 2) / (4 - 2) = 0.5 at step 3
+    assert seen == [(1e-3, 2e-3)] * 3 + [(1e-3 * 0.5, 2e-3 * 0.5)]
+
+
+def test_a_resumed_run_takes_up_the_schedule_where_it_stopped(tmp_path):
+    whole = Run("ring8", out=str(tmp_path / "a"), steps=6, objective="sharp", progress=False, frames=1)
+    seen_whole = _rates_during(whole)
+    whole.train()
+    Run("ring8", out=str(tmp_path / "b"), steps=6, objective="sharp", progress=False, frames=1).train(until=4)
+    resumed = Run("ring8", out=str(tmp_path / "b"), resume=True, progress=False, frames=1)
+    seen_resumed = _rates_during(resumed)
+    resumed.train()
+    assert seen_resumed == seen_whole[4:] and seen_resumed[0][0] < 1e-3
+
+
+def test_objective_names_the_objective_only_and_recipes_are_applied_explicitly():
+    from minigan import recipes
+    ring8 = get_preset("ring8")
+    for text in ("wgan-gp", "wgan", "sharp+mbstd", "pacgan4"):
+        with pytest.raises(ValueError, match="recipes.apply"):
+            ring8.with_overrides(objective=text)
+    hinge = recipes.apply(ring8, "hinge")                  # an objective is the smallest recipe
+    assert hinge.objective == "hinge" and hinge.with_overrides(objective=ring8.objective) == ring8
+    both = recipes.apply(ring8, "sharp+mbstd")
+    assert (both.objective, both.mbstd, both.lr_hold, both.lr) == ("non_saturating", True, 0.5, ring8.lr)
+    assert ring8.mbstd is False                            # apply returns a new preset
+    grid25 = get_preset("grid25")                          # registered with the sharp recipe applied
+    assert (grid25.objective, grid25.betas, grid25.g_lr_scale, grid25.lr) == ("non_saturating", (0.0, 0.999), 2.0, 1e-3)
+    with pytest.raises(ValueError, match="unknown objective or recipe 'nope'"):
+        recipes.apply(ring8, "sharp+nope")

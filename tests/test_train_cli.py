@@ -184,3 +184,51 @@ def test_objective_flag_switches_the_game(tmp_path):
     r.train()
     _, header = checkpoint.load(tmp_path / "w" / "checkpoint.npz")
     assert header["config"]["overrides"]["objective"] == "wasserstein"
+
+
+def test_pack_flag_sets_the_field_and_the_header_records_the_flags(tmp_path):
+    out = tmp_path / "p"
+    assert main(["train", "--preset", "ring8", "--steps", "3", "--objective", "sharp", "--pack", "2",
+                 "--out", str(out), "--no-progress"]) == 0
+    _, header = checkpoint.load(out / "checkpoint.npz")
+    overrides = header["config"]["overrides"]
+    assert overrides["objective"] == "sharp" and overrides["pack"] == 2
+    gan, _, _ = load_gan(out / "checkpoint.npz")
+    assert gan.D.layers[0].m == 2 and gan.g_opt.betas == (0.0, 0.999)
+
+
+def _rewrite_config(path, **config):
+    arrays, header = checkpoint.load(path)
+    header["config"].update(config)
+    checkpoint.save(path, arrays, header)
+
+
+@pytest.mark.parametrize("old_objective", ["sharp+pacgan2", "non_saturating+pacgan2"])
+def test_checkpoints_from_before_recipes_were_applied_explicitly_still_load_resume_and_sample(
+        tmp_path, old_objective, capsys):
+    # The code before recipes.apply recorded --pack M inside the objective ("sharp+pacgan2") and
+    # expanded recipes when a preset was copied; a header of that shape must still rebuild the run.
+    objective = "sharp" if old_objective.startswith("sharp") else None
+    run(tmp_path, "whole", steps=8, seed=3, objective=objective, pack=2).train()
+    run(tmp_path, "half", steps=8, seed=3, objective=objective, pack=2).train(until=4)
+    half = tmp_path / "half"
+    _rewrite_config(half / "checkpoint.npz", overrides={"steps": 8, "epochs": None, "objective": old_objective})
+    gan, _, _ = load_gan(half / "checkpoint.npz")
+    assert gan.D.layers[0].m == 2
+    run(tmp_path, "half", resume=True, steps=None).train()
+    assert read(half / "metrics.csv") == read(tmp_path / "whole" / "metrics.csv")
+    capsys.readouterr()
+    assert main(["sample", "--checkpoint", str(half / "checkpoint.npz"), "-n", "7", "--out",
+                 str(tmp_path / "s.npy")]) == 0
+    assert np.load(tmp_path / "s.npy").shape == (7, 2)
+    assert main(["evaluate", "--checkpoint", str(half / "checkpoint.npz"), "--json", "-n", "100"]) == 0
+
+
+def test_an_old_pacgan_objective_alone_rebuilds_the_packed_discriminator(tmp_path):
+    out = tmp_path / "o"
+    assert main(["train", "--preset", "ring8", "--steps", "2", "--pack", "4", "--out", str(out), "--no-progress"]) == 0
+    _rewrite_config(out / "checkpoint.npz", overrides={"steps": 2, "epochs": None, "objective": "pacgan4"})
+    gan, _, _ = load_gan(out / "checkpoint.npz")
+    assert gan.D.layers[0].m == 4
+    assert main(["train", "--preset", "ring8", "--steps", "3", "--resume", "--out", str(out), "--no-progress"]) == 0
+    assert load_gan(out / "checkpoint.npz")[1]["step"] == 3

@@ -10,6 +10,7 @@ from matplotlib.quiver import Quiver
 from PIL import Image
 
 from minigan import viz
+from minigan.viz.base import agg_figure
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -70,7 +71,7 @@ def test_save_image_grid_scales_with_nearest_neighbour(tmp_path):
 def test_figure_to_array_and_gif(tmp_path):
     frames = []
     for i in range(3):
-        fig = viz._agg_figure((2, 1.5))
+        fig = agg_figure((2, 1.5))
         fig.add_subplot().plot([0, 1], [0, i])
         frames.append(viz.figure_to_array(fig))
     assert frames[0].shape == (150, 200, 3) and frames[0].dtype == np.uint8

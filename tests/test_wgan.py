@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minigan import cli
+from minigan import cli, recipes
 from minigan.backend import to_numpy
 from minigan.presets import get_preset
 from test_gan import real_batch, snapshot, assert_bit_identical, grads_of
@@ -11,7 +11,7 @@ from test_gan import real_batch, snapshot, assert_bit_identical, grads_of
 @pytest.mark.parametrize("recipe", ["wgan", "wgan-gp", "hinge-sn", "r1", "pacgan4", "mbstd",
                                     "wgan-gp+pacgan2", "r1-narrow"])
 def test_recipe_builds_and_g_step_leaves_d_alone(recipe, xp, backend):
-    preset = get_preset("ring8").with_overrides(objective=recipe)
+    preset = recipes.apply(get_preset("ring8"), recipe)
     gan = preset.build(backend)
     real = real_batch(xp, n=16)
     rec = gan.d_step(real)
@@ -24,20 +24,20 @@ def test_recipe_builds_and_g_step_leaves_d_alone(recipe, xp, backend):
 
 
 def test_wgan_gp_recipe_is_gulrajanis():
-    p = get_preset("grid25").with_overrides(objective="wgan-gp")
+    p = recipes.apply(get_preset("grid25"), "wgan-gp")
     assert (p.objective, p.gradient_penalty, p.n_critic, p.optimizer, p.lr, p.betas) == \
         ("wasserstein", 10.0, 5, "adam", 1e-4, (0.5, 0.9))
-    p = get_preset("grid25").with_overrides(objective="wgan")
+    p = recipes.apply(get_preset("grid25"), "wgan")
     assert (p.clip_value, p.n_critic, p.optimizer, p.lr) == (0.01, 5, "rmsprop", 5e-5)
     # a recipe's field can still be changed afterwards
     assert p.with_overrides(lr=1e-3).lr == 1e-3 and p.with_overrides(lr=1e-3).clip_value == 0.01
 
 
 def test_fields_given_beside_a_recipe_win_over_the_recipes():
-    # The recipe is expanded first; lr given in the same call is not overwritten by the recipe's 1e-4.
-    p = get_preset("ring8").with_overrides(objective="wgan-gp", lr=1e-3, betas=(0.0, 0.9))
+    # The recipe is applied first; lr given after it is not overwritten by the recipe's 1e-4.
+    p = recipes.apply(get_preset("ring8"), "wgan-gp").with_overrides(lr=1e-3, betas=(0.0, 0.9))
     assert (p.objective, p.gradient_penalty, p.n_critic, p.lr, p.betas) == ("wasserstein", 10.0, 5, 1e-3, (0.0, 0.9))
-    assert get_preset("ring8").with_overrides(objective="wgan-gp").lr == 1e-4
+    assert recipes.apply(get_preset("ring8"), "wgan-gp").lr == 1e-4
 
 
 def test_run_applies_the_recipe_then_the_flags(tmp_path):
@@ -48,14 +48,14 @@ def test_run_applies_the_recipe_then_the_flags(tmp_path):
 
 
 def test_r1_narrow_recipe_is_a_weak_r1():
-    p = get_preset("grid25").with_overrides(objective="r1-narrow")
+    p = recipes.apply(get_preset("grid25"), "r1-narrow")
     assert (p.objective, p.r1, p.gradient_penalty, p.pack, p.n_critic) == ("non_saturating", 0.01, None, 1, 1)
-    p = get_preset("grid25").with_overrides(objective="r1-narrow+pacgan2")    # it joins other recipes
+    p = recipes.apply(get_preset("grid25"), "r1-narrow+pacgan2")    # it joins other recipes
     assert (p.r1, p.pack) == (0.01, 2)
 
 
 def test_penalty_is_recorded_and_added_to_d_loss(xp, backend):
-    gan = get_preset("ring8").with_overrides(objective="wgan-gp").build(backend)
+    gan = recipes.apply(get_preset("ring8"), "wgan-gp").build(backend)
     rec = gan.step([real_batch(xp, n=16, seed=s) for s in range(5)])
     assert rec.gp > 0 and np.isnan(rec.r1)
     assert rec.d_loss == pytest.approx(rec.d_loss_real + rec.d_loss_fake + 10 * rec.gp)
@@ -91,11 +91,11 @@ def test_cli_pack_needs_a_divisible_batch(tmp_path, capsys):
 
 
 def test_sharp_recipe_sets_its_optimizer_and_schedule():
-    p = get_preset("ring8").with_overrides(objective="sharp")
+    p = recipes.apply(get_preset("ring8"), "sharp")
     assert (p.objective, p.betas, p.g_lr_scale, p.lr_decay, p.lr_hold) == ("non_saturating", (0.0, 0.999), 2.0, True, 0.5)
     gan = p.build()
     assert gan.g_opt.lr == 2 * gan.d_opt.lr and gan.g_opt.betas == (0.0, 0.999)
-    assert get_preset("grid25").with_overrides(objective="sharp+pacgan2").pack == 2   # it joins other recipes
+    assert recipes.apply(get_preset("grid25"), "sharp+pacgan2").pack == 2   # it joins other recipes
 
 
 def test_sharp_recipe_covers_the_ring():
@@ -105,10 +105,11 @@ def test_sharp_recipe_covers_the_ring():
     from minigan.metrics import mode_metrics
     ring = get_mixture("ring8")
     minigan.seed(0)
-    p = get_preset("ring8").with_overrides(objective="sharp", batch_size=64, steps=1500)
+    p = recipes.apply(get_preset("ring8"), "sharp").with_overrides(batch_size=64, steps=1500)
     gan = p.build("numpy")
-    for step in range(p.steps):
-        gan.d_opt.lr, gan.g_opt.lr = p.learning_rates(step, p.steps)
+    schedule = p.schedule(gan, p.steps)
+    for _ in range(p.steps):
         gan.step(ring.sample(p.batch_size))
+        schedule.step()
     m = mode_metrics(gan.generate(2500), ring)
     assert m["modes"] == 8 and m["high_quality"] > 60 and m["reverse_kl"] < 0.1, m

@@ -83,7 +83,8 @@ def main(argv=None):
     # The same order of draws as minigan.train.Run: seed, data stream, weights, fixed noise.
     minigan.seed(args.seed)
     stream = make_stream("mnist", 64, args.seed, "numpy", args.data_dir)
-    gan = get_preset(args.preset).with_overrides(init=args.init, ema=0).build("numpy")
+    preset = get_preset(args.preset).with_overrides(ema=None)
+    gan = (preset.with_overrides(init=args.init) if args.init else preset).build("numpy")
     gan.r1 = args.r1 or None
     if args.smooth:
         gan.objective = get_objective("non_saturating", label_smoothing=args.smooth)

@@ -46,7 +46,7 @@ PLAIN = dict(optimizer="adam", g_lr_scale=1.0, lr_decay=True, lr_hold=0.0)
 # Lin et al.'s code: Adam lr 1e-4, beta1 0.8, for 400,000 steps. In the pilots DCGAN's beta1 0.5 beat 0.8
 # wherever both were tried, and lr 1e-3 beat 1e-4 and 3e-4.
 GAN_ADAM = dict(PLAIN, lr=1e-3, betas=(0.5, 0.999))
-METHODS = {   # name -> (recipe given as the preset's objective, fields set after it)
+METHODS = {   # name -> (recipe applied to the preset, fields set after it)
     "gan": ("non_saturating", GAN_ADAM),
     "pacgan2": ("non_saturating+pacgan2", GAN_ADAM),
     "pacgan3": ("non_saturating+pacgan3", GAN_ADAM),
@@ -85,11 +85,12 @@ TABLE_METHODS = ["gan", "pacgan2", "pacgan3", "pacgan4", "wgan-gp", "hinge-sn", 
 
 def build(dataset, method, overrides=None):
     """The preset for one method on one data set, under the protocol above."""
+    from minigan import recipes
     from minigan.presets import get_preset
     recipe, fields = METHODS[method]
     arch = get_preset("grid25")
-    preset = get_preset(dataset).with_overrides(
-        objective=recipe, build_G=arch.build_G, build_D=arch.build_D, z_dim=arch.z_dim,
+    preset = recipes.apply(get_preset(dataset), recipe).with_overrides(
+        build_G=arch.build_G, build_D=arch.build_D, z_dim=arch.z_dim,
         **{**PROTOCOL[dataset], **fields, **(overrides or {})})
     return preset.with_overrides(batch_size=preset.batch_size * preset.pack,            # packs of m samples
                                  steps=preset.steps // preset.n_critic)                 # equal D steps
@@ -105,11 +106,12 @@ def run_trial(job):
     gan = preset.build("numpy")
     gan.grad_norms = False                      # nobody reads them here
     mixture = get_mixture(dataset)
+    schedule = preset.schedule(gan, preset.steps)
     start, cpu_start = time.perf_counter(), time.process_time()
-    for step in range(preset.steps):
-        gan.d_opt.lr, gan.g_opt.lr = preset.learning_rates(step, preset.steps)
+    for _ in range(preset.steps):
         batches = [mixture.sample(preset.batch_size, backend="numpy") for _ in range(gan.n_critic)]
         gan.step(batches if len(batches) > 1 else batches[0])
+        schedule.step()
     gan.G.eval()
     samples = gan.generate(2500)
     result = mode_metrics(samples, mixture)

@@ -46,6 +46,17 @@ def random_latents(n, z_dim, like, rng=None):
     return to_backend(get_rng(rng).standard_normal((n, z_dim)).astype(dtype), backend)
 
 
+def slerp(z0, z1, t):
+    """Spherical interpolation between noise vectors: it keeps the norm a Gaussian z typically has,
+    where a straight line would pass through the unlikely low-norm middle (White 2016)."""
+    cos = np.sum(z0 * z1, axis=-1, keepdims=True) / (np.linalg.norm(z0, axis=-1, keepdims=True)
+                                                     * np.linalg.norm(z1, axis=-1, keepdims=True))
+    omega = np.arccos(np.clip(cos, -1, 1))
+    so = np.sin(omega)
+    so = np.where(so < 1e-8, 1.0, so)
+    return np.sin((1 - t) * omega) / so * z0 + np.sin(t * omega) / so * z1
+
+
 def best_of(loss, candidates):
     """For each image, the candidate z (a list of (N, z_dim) arrays) with the lowest loss: a cheap
     start for the search, forward passes only."""

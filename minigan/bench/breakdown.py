@@ -32,8 +32,7 @@ def build(backend, batch, dropout=True, grad_norms=True, ema=True):
     """The preset's GAN with the parts asked for switched off, and a real batch for it."""
     minigan.seed(0)
     preset = get_preset(PRESET)
-    # ema=0, not None: with_overrides ignores None and would keep the preset's average
-    gan = (preset if ema else preset.replaced(ema=0)).build(backend)
+    gan = (preset if ema else preset.with_overrides(ema=None)).build(backend)
     gan.grad_norms = grad_norms
     if not dropout:
         for layer in gan.D.modules():

@@ -1,0 +1,79 @@
+"""``minigan sample``: draw samples from a trained generator into a .npy file or a picture."""
+import os
+
+import numpy as np
+
+from . import UserError, friendly, positive
+
+
+def add_parser(sub):
+    s = sub.add_parser("sample", help="draw samples from a trained generator")
+    s.add_argument("--checkpoint", required=True)
+    s.add_argument("-n", type=positive(int), default=64)
+    s.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (a picture)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--interpolate", type=positive(int), metavar="STEPS",
+                   help="instead: n strips, each walking the latent space between two noise vectors in STEPS steps")
+    s.add_argument("--label", type=int, help="conditional models: the class to draw (default: a row per class)")
+    s.add_argument("--no-ema", action="store_true", help="draw from G's last weights, not their moving average")
+    s.add_argument("--backend", choices=["numpy", "cupy"])
+
+
+def generate(args, n, interpolate=None):
+    """``n`` samples (NumPy float32) from the checkpoint ``args`` names, and its header: a row per
+    class for a conditional model, or with ``interpolate`` n strips of slerp steps between two z."""
+    import minigan
+    from ..backend import to_backend, to_numpy
+    from ..apps.latent import slerp
+    from ..train import load_gan
+    gan, header, _ = load_gan(args.checkpoint, args.backend)
+    if getattr(args, "no_ema", False):
+        gan.ema = None            # generate() then draws from G's last weights
+    minigan.seed(args.seed)
+    gan.G.eval()
+    label = getattr(args, "label", None)
+    conditional = hasattr(gan, "n_classes")
+    if label is not None and not conditional:
+        raise UserError(f"--label needs a conditional model; {args.checkpoint} is {header['config']['preset']!r}", 2)
+    if conditional:
+        if interpolate:
+            raise UserError("--interpolate is not available for conditional models yet", 2)
+        if label is not None and not 0 <= label < gan.n_classes:
+            raise UserError(f"--label must be 0..{gan.n_classes - 1}, got {label}", 2)
+        # one class on request; otherwise the same number of each class, class by class
+        labels = (np.full(n, label) if label is not None
+                  else np.repeat(np.arange(gan.n_classes), -(-n // gan.n_classes))[:n])
+        chunks = [to_numpy(gan.generate(z=gan.sample_noise(len(labels[i:i + 500]), labels[i:i + 500])))
+                  for i in range(0, n, 500)]
+        return np.concatenate(chunks).astype(np.float32), header
+    if interpolate:
+        ends = to_numpy(gan.sample_noise(2 * n)).astype(np.float64)
+        t = np.linspace(0, 1, interpolate)[None, :, None]
+        z = slerp(ends[:n, None, :], ends[n:, None, :], t).reshape(n * interpolate, -1)
+        z = to_backend(z.astype(np.float32), gan.backend)
+        chunks = [to_numpy(gan.generate(z=z[i:i + 500])) for i in range(0, len(z), 500)]
+    else:
+        chunks = [to_numpy(gan.generate(min(500, n - i))) for i in range(0, n, 500)]
+    return np.concatenate(chunks).astype(np.float32), header
+
+
+@friendly
+def run(args):
+    ext = os.path.splitext(args.out)[1].lower()
+    if ext not in (".npy", ".png"):
+        raise UserError(f"--out must end in .npy or .png, got {args.out!r}", 2)
+    samples, header = generate(args, args.n, args.interpolate)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    if ext == ".npy":
+        np.save(args.out, samples)
+    elif samples.ndim == 2:
+        from .. import viz
+        viz.save_field(args.out, samples, samples, title=f"{args.n} samples")
+    else:
+        from .. import viz
+        from ..presets import get_preset
+        per_class_rows = args.label is None and get_preset(header["config"]["preset"]).conditional
+        nrow = args.interpolate or (-(-args.n // 10) if per_class_rows else None)
+        viz.save_image_grid(samples, args.out, nrow=nrow, scale=max(1, 112 // samples.shape[-1]))
+    print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {args.out}")
+    return 0

@@ -1,0 +1,160 @@
+"""The training loop behind ``minigan train``: data in, GAN steps, pictures and checkpoints out.
+
+Everything here is bookkeeping around ``GAN.step`` (see gan.py for the game itself). A run is
+set up in two parts: ``resolve_settings`` (settings.py) turns the preset's name, the flags and,
+on resume, the checkpoint's record into ``Settings``; ``Run`` builds the GAN, the data stream
+(streams.py) and the learning-rate schedule from them, then trains: a metrics.csv row per step
+(output.py), pictures at regular intervals (minigan/snapshots.py), checkpoints (save.py), and
+the guards a learner needs (guards.py: NaN/Inf, a discriminator that wins outright, samples
+collapsing to one point, Ctrl-C).
+"""
+import os
+import sys
+
+from .. import rng as _rng
+from ..backend import to_backend, to_numpy
+from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_warning, d_wins_streak,
+                     d_wins_warning)
+from .output import MetricsWriter, progress_bar
+from .save import load_gan, save_run
+from .settings import RunExists, Settings, preset_from, resolve_settings
+from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
+
+__all__ = ["Run", "Settings", "resolve_settings", "preset_from", "load_gan", "save_run", "TrainingDiverged",
+           "RunExists", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
+
+
+class Run:
+    """One training run in an output directory: build or resume, then ``train()``.
+
+    The flags (steps, epochs, batch_size, objective, pack, dataset, ema; None = the preset's) and
+    ``resume`` are resolved into ``Settings`` first (settings.py); the run is built from those.
+    ``data``: (images, labels) arrays to train on instead of the preset's data set -- a subset, say
+    (minigan.apps trains on the digits 0-8 alone). The checkpoint does not store them: pass the
+    same arrays again to resume.
+    """
+
+    def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
+                 backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
+                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None):
+        settings = resolve_settings(preset, out=out, seed=seed, backend=backend, data_dir=data_dir, resume=resume,
+                                    steps=steps, epochs=epochs, batch_size=batch_size, objective=objective,
+                                    pack=pack, dataset=dataset, ema=ema)
+        self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        self.progress, self.frames = progress, frames
+        self._build(settings, data, checkpoint_every)
+
+    # -- building the run from its settings ---------------------------------------------------
+    def _build(self, settings, data, checkpoint_every):
+        self.settings, self.preset, self.out = settings, settings.preset, settings.out
+        self.ckpt_path = settings.checkpoint_path
+        self.metrics_path = os.path.join(self.out, "metrics.csv")
+        self.config = settings.config()
+        if data is not None:
+            self.config["data"] = f"{len(data[0])} images given in memory"
+        # The order of random draws is part of a run's identity: seed, data stream, weights, fixed noise.
+        _rng.seed(settings.seed)
+        self.stream = self._make_stream(data)
+        self.gan = self.preset.build(settings.backend)
+        self.fixed_noise = self.gan.sample_noise(64)
+        self.step, self.diagnostics = 0, {"d_wins_streak": 0}
+        if settings.resume:
+            self._resume()
+        self.total_steps = self._total_steps()
+        self.schedule = self.preset.schedule(self.gan, self.total_steps, start=self.step)
+        self.checkpoint_every = checkpoint_every or max(1, min(1000, self.total_steps // 5))
+        per_epoch = self.stream.steps_per_epoch
+        # Image runs get one sample grid per epoch; 2D runs a fixed number of frames for the GIF.
+        self.frame_every = (per_epoch if (per_epoch and self.preset.epochs)
+                            else max(1, self.total_steps // max(1, self.frames)))
+        reference = to_numpy(self.gan.images(self.stream.reference()))
+        self._reference = reference.reshape(len(reference), -1)
+
+    def _make_stream(self, data):
+        p, s = self.preset, self.settings
+        if data is not None:
+            return labelled_stream(*data, p.batch_size, s.seed, s.backend, p.conditional)
+        return make_stream(p.dataset, p.batch_size, s.seed, s.backend, s.data_dir, p.conditional)
+
+    def _total_steps(self):
+        if self.preset.steps:
+            return self.preset.steps
+        if self.preset.epochs and self.stream.steps_per_epoch:
+            return self.preset.epochs * self.stream.steps_per_epoch
+        raise ValueError(f"preset {self.preset.name!r} needs --steps (or --epochs for image data)")
+
+    def _resume(self):
+        gan, header, arrays = load_gan(self.ckpt_path, self.settings.backend)
+        self.gan = gan
+        self.step = header["step"]
+        self.fixed_noise = to_backend(arrays["fixed_noise"], self.settings.backend)
+        _rng.set_state(header["rng"])
+        self.stream.load_state(header["stream"])
+        self.diagnostics = header.get("diagnostics", self.diagnostics)
+        self.log(f"resuming {self.out} at step {self.step}")
+
+    # -- the loop -----------------------------------------------------------------------------
+    def train(self, until=None):
+        """Train to the run's last step (or stop early after step ``until``, saving a checkpoint)."""
+        os.makedirs(self.out, exist_ok=True)
+        stop = self.total_steps if until is None else min(until, self.total_steps)
+        writer = MetricsWriter(self.metrics_path, keep_before=self.step)
+        bar = progress_bar(self.total_steps, self.step, self.progress)
+        last_good = self.step
+        try:
+            with DeferredInterrupt(self.log) as interrupt:
+                while self.step < stop and not interrupt.requested:
+                    self._one_step(writer, bar, last_good)
+                    if self.step % self.checkpoint_every == 0 or self.step == stop:
+                        writer.flush()
+                        save_run(self.ckpt_path, self)
+                        last_good = self.step
+            if interrupt.requested:
+                # Ctrl-C was pressed during a step; that step finished, so this checkpoint is exact.
+                writer.flush()
+                save_run(self.ckpt_path, self)
+                self.log(f"\ninterrupted at step {self.step}; checkpoint saved to {self.ckpt_path} "
+                         "(continue with --resume)")
+                raise KeyboardInterrupt
+        finally:
+            writer.close()
+            if bar is not None:
+                bar.close()
+        if self.step == self.total_steps:
+            self.finish()
+        return self
+
+    def _one_step(self, writer, bar, last_good):
+        batches = [self.stream.next() for _ in range(self.gan.n_critic)]
+        record = self.gan.step(batches if len(batches) > 1 else batches[0])
+        check_finite(record, self.step + 1, self.ckpt_path, last_good)
+        self.step += 1
+        self.schedule.step()
+        writer.write(record.as_row())
+        self._watch_discriminator(record)
+        if bar is not None:
+            bar.update(1)
+            if self.step % 10 == 0 or self.step == self.total_steps:
+                bar.set_postfix_str(f"D {record.d_loss:.3f}  G {record.g_loss:.3f}  "
+                                    f"D(x) {record.d_real:.2f}  D(G(z)) {record.d_fake:.2f}")
+        if self.step % self.frame_every == 0 or self.step == self.total_steps:
+            self.snapshot()
+
+    def _watch_discriminator(self, record):
+        streak = d_wins_streak(self.diagnostics["d_wins_streak"], record, self.gan.objective)
+        self.diagnostics["d_wins_streak"] = streak
+        warning = d_wins_warning(self.step, streak, record)
+        if warning:
+            self.log(warning)
+
+    # -- pictures -------------------------------------------------------------------------------
+    def snapshot(self):
+        from .. import snapshots
+        samples = snapshots.snapshot(self)
+        warning = collapse_warning(self.step, self.total_steps, samples.reshape(len(samples), -1), self._reference)
+        if warning:
+            self.log(warning)
+
+    def finish(self):
+        from .. import snapshots
+        snapshots.finish(self)
