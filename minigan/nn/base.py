@@ -50,6 +50,9 @@ class Parameter:
         if self.requires_grad:
             self.grad += grad
 
+    def __repr__(self):
+        return f"Parameter({self.name!r}, shape={tuple(self.shape)}, dtype={self.dtype})"
+
 
 def wants_grad(*params):
     """Whether any of these parameters (None = absent) wants a gradient: if none does, a layer's
@@ -75,8 +78,33 @@ def frozen(*layers):
         for p, flag in zip(params, before):
             p.requires_grad = flag
 
-    def __repr__(self):
-        return f"Parameter({self.name!r}, shape={tuple(self.shape)}, dtype={self.dtype})"
+
+@contextmanager
+def eval_mode(*layers):
+    """Within the block the layers are in eval mode (Dropout off, BatchNorm on its running
+    statistics); afterwards every layer inside them gets its own mode back."""
+    modules = [m for layer in layers for m in layer.modules()]
+    before = [m.training for m in modules]
+    for layer in layers:
+        layer.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, before):
+            m.training = mode
+
+
+@contextmanager
+def gradients_kept(*layers):
+    """Within the block the layers' ``.grad`` arrays may be used as scratch; afterwards they hold
+    exactly what they held before (a gradient penalty's helper backward adds gradients nobody wants)."""
+    params = [p for layer in layers for p in layer.parameters()]
+    saved = [p.grad.copy() for p in params]
+    try:
+        yield
+    finally:
+        for p, s in zip(params, saved):
+            p.grad[...] = s      # in place, so anyone holding the array sees it restored
 
 
 def _array(value):
@@ -252,16 +280,12 @@ def summary(model, input_shape, batch_size=2, print_fn=print):
     xp = get_array_module(*(p.data for p in params))
     x = xp.zeros((batch_size, *input_shape), dtype=dtype)
     layers = list(model) if isinstance(model, Sequential) else [model]
-    was_training = model.training
-    model.eval()
     rows = [("layer", "output shape", "params")]
-    try:
+    with eval_mode(model):
         for i, layer in enumerate(layers):
             x = layer.forward(x)
             rows.append((f"{i}: {layer!r}", str(("N",) + tuple(x.shape[1:])).replace("'", ""),
                          f"{layer.num_parameters():,}"))
-    finally:
-        model.train(was_training)
     rows.append(("total", "", f"{model.num_parameters():,}"))
     widths = [max(len(r[c]) for r in rows) for c in range(3)]
     lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
