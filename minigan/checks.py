@@ -10,7 +10,6 @@ from . import nn
 from . import rng as _rng
 from .gradcheck import check_grads, numerical_gradient, relative_error
 from .losses import OBJECTIVES
-from .nn import second_order
 from .nn.conditional import CarryLabels, LabelMaps, ProjectionD, label_channel
 from . import regularizers
 
@@ -97,7 +96,7 @@ def _objective_cases():
             yield f"objective {name}.{term}", fn
 
 
-# -- second order: the lifted layers of minigan.nn.second_order, and the penalties -----------------
+# -- second order: each layer's tangent_forward and pair_backward (nn/second_order.py), and penalties
 def _second_order_cases():
     """(name, layer factory, input shape): every layer a penalised D may contain."""
     return [
@@ -136,8 +135,8 @@ def check_second_order(layer, x, rng):
     t = rng.standard_normal(x.shape)
     a_bar, t_bar = rng.standard_normal(out.shape), rng.standard_normal(out.shape)
     layer.zero_grad()
-    t_out, tcache = second_order.tangent_forward(layer, t)
-    a_bar_in, t_bar_in = second_order.pair_backward(layer, a_bar, t_bar, tcache)
+    t_out, tcache = layer.tangent_forward(t)
+    a_bar_in, t_bar_in = layer.pair_backward(a_bar, t_bar, tcache)
     analytic = {name: p.grad.copy() for name, p in params}
 
     def forward(at):

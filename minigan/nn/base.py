@@ -9,12 +9,17 @@ parameters are. Two rules every layer keeps:
   batch and a fake batch sum up, exactly as the GAN objective says they should.
 * ``backward`` never changes ``.data``: computing gradients and updating weights
   are separate jobs, and the optimizer does the second.
+
+A layer that a gradient penalty may pass through also keeps the two second-order rules,
+``tangent_forward`` and ``pair_backward`` (nn/second_order.py derives them), beside its
+backward: all of a layer's derivatives sit in one place.
 """
 from contextlib import contextmanager
 
 import numpy as np
 
 from ..backend import backend_of, get_array_module, to_backend, to_numpy
+from .second_order import missing_rule
 
 
 class ShapeError(ValueError):
@@ -127,6 +132,15 @@ class Layer:
 
     def __call__(self, x):
         return self.forward(x)
+
+    # -- second order, for gradient penalties (nn/second_order.py) -------------------------
+    def tangent_forward(self, t):
+        """J t, with J = d out / d x at the last forward's input; returns (t_out, tcache)."""
+        raise missing_rule(self)
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        """Reverse mode through (a, t) -> (f(a), J t): returns (a_bar_in, t_bar_in), ADDS into .grad."""
+        raise missing_rule(self)
 
     # -- walking the tree --------------------------------------------------------------
     def named_children(self):
@@ -254,6 +268,19 @@ class Sequential(Layer):
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         return dout
+
+    def tangent_forward(self, t):
+        """The lifted chain: each layer's tangent feeds the next."""
+        caches = []
+        for layer in self.layers:
+            t, cache = layer.tangent_forward(t)
+            caches.append(cache)
+        return t, caches
+
+    def pair_backward(self, a_bar, t_bar, caches):
+        for layer, cache in zip(reversed(self.layers), reversed(caches)):
+            a_bar, t_bar = layer.pair_backward(a_bar, t_bar, cache)
+        return a_bar, t_bar
 
     def __getitem__(self, i):
         return self.layers[i]
