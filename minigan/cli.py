@@ -357,7 +357,7 @@ def cmd_inpaint(args):
 
 @_friendly
 def cmd_gradcheck(args):
-    from .checks import run_all
+    from .gradcheck.table import run_all
     rows = run_all(seed=args.seed, tol=args.tol)
     width = max(len(r[0]) for r in rows)
     print(f"{'name':<{width}}  max rel. error  verdict")

@@ -2,24 +2,25 @@
 import numpy as np
 import pytest
 
-from minigan import checks, nn, regularizers
+from minigan import nn, regularizers
+from minigan.gradcheck import table
 
 
-@pytest.mark.parametrize("name,make,shape", checks._second_order_cases(), ids=[c[0] for c in checks._second_order_cases()])
+@pytest.mark.parametrize("name,make,shape", table._second_order_cases(), ids=[c[0] for c in table._second_order_cases()])
 def test_layer_second_order_rules(name, make, shape):
     rng = np.random.default_rng(1)
-    layer = checks._randomize(make(), rng)
-    errors = checks.check_second_order(layer, rng.standard_normal(shape) * 1.5 + 0.1, rng)
+    layer = table._randomize(make(), rng)
+    errors = table.check_second_order(layer, rng.standard_normal(shape) * 1.5 + 0.1, rng)
     assert max(errors.values()) < 1e-6, errors
 
 
-@pytest.mark.parametrize("name,make,shape,penalty", checks._penalty_cases(), ids=[c[0] for c in checks._penalty_cases()])
+@pytest.mark.parametrize("name,make,shape,penalty", table._penalty_cases(), ids=[c[0] for c in table._penalty_cases()])
 def test_penalty_gradients(name, make, shape, penalty):
     rng = np.random.default_rng(2)
-    D = checks._randomize(make(), rng)
+    D = table._randomize(make(), rng)
     for p in D.parameters():
         p.data *= 0.5
-    errors = checks.check_penalty(D, rng.standard_normal(shape), penalty)
+    errors = table.check_penalty(D, rng.standard_normal(shape), penalty)
     assert max(errors.values()) < 1e-6, errors
 
 
@@ -28,13 +29,13 @@ def test_check_catches_a_missing_second_derivative(monkeypatch):
     original = nn.Tanh.derivatives
     monkeypatch.setattr(nn.Tanh, "derivatives", lambda layer: (original(layer)[0], 0 * original(layer)[0]))
     rng = np.random.default_rng(0)
-    errors = checks.check_second_order(checks._randomize(nn.Tanh(), rng), rng.standard_normal((4, 5)), rng)
+    errors = table.check_second_order(table._randomize(nn.Tanh(), rng), rng.standard_normal((4, 5)), rng)
     assert errors["x_bar"] > 1e-2
 
 
 def test_penalty_leaves_existing_gradients_and_adds_weighted_gradient():
     rng = np.random.default_rng(3)
-    D = checks._randomize(nn.Sequential(nn.Dense(2, 4), nn.Tanh(), nn.Dense(4, 1)), rng)
+    D = table._randomize(nn.Sequential(nn.Dense(2, 4), nn.Tanh(), nn.Dense(4, 1)), rng)
     x = rng.standard_normal((6, 2))
     value, grads, _ = regularizers.penalty_and_gradients(D, x, regularizers.one_centered)
     for p in D.parameters():
