@@ -82,7 +82,7 @@ def main(argv=None):
     minigan.seed(args.seed)
     stream = make_stream("mnist", 64, args.seed, "numpy", args.data_dir)
     gan = get_preset(args.preset).with_overrides(init=args.init, ema=0).build("numpy")
-    gan.r1 = args.r1 or None
+    gan.penalties = minigan.regularizers.penalties(r1=args.r1)   # R1 on D, if asked for
     if args.smooth:
         gan.objective = get_objective("non_saturating", label_smoothing=args.smooth)
     gan.sample_noise(64)
