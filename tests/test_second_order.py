@@ -61,3 +61,27 @@ def test_batchnorm_has_no_second_order_rule_and_the_error_names_the_layers_that_
     D.forward(np.ones((2, 3)))
     with pytest.raises(TypeError, match="BatchNorm1d"):
         D.tangent_forward(np.ones((2, 3)))
+
+
+def test_penalty_objects_know_their_name_weight_and_points():
+    assert regularizers.penalties(gradient_penalty=None, r1=0) == []
+    gp, r1 = regularizers.penalties(gradient_penalty=10, r1=0.5)
+    assert (gp.name, gp.at, gp.weight, r1.name, r1.at, r1.weight) == ("gp", "interpolates", 10.0, "r1", "real", 0.5)
+    assert repr(gp) == "GradientPenalty(weight=10, at interpolates)"
+    rng = np.random.default_rng(4)
+    real, fake = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    assert r1.points(real, fake) is real
+    x_hat = gp.points(real, fake, np.random.default_rng(5))
+    e = np.random.default_rng(5).random((6, 1))                  # one e per example, on the segment
+    np.testing.assert_allclose(x_hat, e * real + (1 - e) * fake, rtol=1e-12)
+
+
+def test_a_penalty_object_adds_what_add_penalty_gradient_adds():
+    rng = np.random.default_rng(6)
+    D = table._randomize(nn.Sequential(nn.Dense(3, 4), nn.LeakyReLU(0.2), nn.Dense(4, 1)), rng)
+    real, fake = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    value, grads, _ = regularizers.penalty_and_gradients(D, real, regularizers.zero_centered)
+    D.zero_grad()
+    assert regularizers.R1(2.0).add_gradient(D, real, fake) == pytest.approx(value, rel=1e-12)
+    for name, p in D.named_parameters():
+        np.testing.assert_allclose(p.grad, 2.0 * grads[name], rtol=1e-12, atol=1e-14)
