@@ -219,6 +219,9 @@ class GAN:
         after that, G makes the same noise into samples once more."""
         if fake is None:
             return self.draw_fake(batch_size or self.batch_size)
+        if not isinstance(fake, FakeBatch):
+            raise TypeError(f"g_step: fake must be the FakeBatch d_step returns (noise and samples), "
+                            f"got {type(fake).__name__}")
         if fake is not self._g_holds:
             return self.draw_fake(z=fake.z)
         return fake

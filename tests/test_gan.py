@@ -488,6 +488,13 @@ def test_a_second_g_step_on_one_batch_judges_the_updated_g(xp, backend):
     assert gan.g_step(None, fake).g_loss == pytest.approx(now, rel=1e-6)
 
 
+def test_g_step_names_what_it_wants_when_handed_a_bare_array(xp, backend):
+    gan = GAN(*build_models(backend), Z_DIM)
+    _, fake = gan.d_step(real_batch(xp))
+    with pytest.raises(TypeError, match="FakeBatch d_step returns"):
+        gan.g_step(None, fake.samples)
+
+
 def test_several_critic_steps_give_g_a_fresh_batch(xp, backend):
     G, D = build_models(backend)
     gan = GAN(G, D, Z_DIM, objective="wasserstein", n_critic=2, d_opt=SGD(D.parameters(), lr=0.1))
