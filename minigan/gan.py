@@ -10,19 +10,23 @@ A GAN step is two smaller steps:
   gradients D computes for its own parameters on the way are thrown away,
   because in the G step D is part of the loss, not a player being trained.
   (Autograd libraries hide this behind ``detach()`` and separate optimizers.)
+
+Each step is a short sequence of stages, one method each, numbered below in the order they
+run; calling them in that order does exactly what ``d_step`` and ``g_step`` do, so they can be
+run and looked at one at a time. The fake batch travels in plain sight too: ``d_step`` returns
+it and ``g_step`` takes it.
 """
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from contextlib import nullcontext
 
 from .backend import backend_of, get_array_module, to_backend, to_numpy
 from .ema import WeightAverage
 from .losses import get_objective
 from .nn.base import frozen
 from .optim import Adam
-from .regularizers import add_penalty_gradient, interpolate, one_centered, zero_centered
+from .regularizers import penalties
 from .rng import get_rng
 
 
@@ -31,7 +35,7 @@ class StepRecord:
     """What happened in one training step, as plain numbers (and optional arrays)."""
 
     step: int
-    d_loss: float = float("nan")         # d_loss_real + d_loss_fake (+ any penalty)
+    d_loss: float = float("nan")         # d_loss_real + d_loss_fake (+ the weighted penalties)
     d_loss_real: float = float("nan")
     d_loss_fake: float = float("nan")
     g_loss: float = float("nan")
@@ -39,6 +43,7 @@ class StepRecord:
     d_fake: float = float("nan")         # mean D(G(z)) before D's update
     d_fake_after: float = float("nan")   # mean D(G(z)) on the same batch, after D's update
     d_accuracy: float = float("nan")     # fraction of real and fake examples D classifies correctly
+    # One column per penalty, by its name (regularizers.py), logged before its weight:
     gp: float = float("nan")             # WGAN-GP's E(||grad D(x_hat)|| - 1)^2, before its weight lambda
     r1: float = float("nan")             # R1's 1/2 E||grad D(x)||^2 on real data, before its weight gamma
     grad_norms: dict = field(default_factory=dict)   # "D/0" -> L2 norm of that layer's gradient
@@ -49,6 +54,14 @@ class StepRecord:
         row = {k: v for k, v in vars(self).items() if k not in ("grad_norms", "grads")}
         row.update({f"gnorm/{name}": value for name, value in self.grad_norms.items()})
         return row
+
+
+@dataclass
+class FakeBatch:
+    """A batch G drew in training: the noise, and the samples G made of it."""
+
+    z: object
+    samples: object
 
 
 def layer_grad_norms(model, prefix):
@@ -74,7 +87,8 @@ class GAN:
     ``n_critic`` D steps are taken per G step (5 for WGAN). ``clip_value`` clips D's
     weights after each D update (the original WGAN's Lipschitz constraint).
     ``gradient_penalty`` (lambda, 10 in Gulrajani et al. 2017) and ``r1`` (gamma, Mescheder et
-    al. 2018) add a penalty on D's input gradient to D's loss; see regularizers.py.
+    al. 2018) put a penalty on D's input gradient into ``penalties``, the list of penalties the
+    D step adds to D's loss (regularizers.py).
     ``ema`` (a decay such as 0.999) keeps a moving average of G's weights beside G (ema.py);
     ``generate`` samples from the average, training never reads it.
     """
@@ -87,12 +101,12 @@ class GAN:
         self.g_opt = g_opt or Adam(G.parameters())
         self.d_opt = d_opt or Adam(D.parameters())
         self.n_critic, self.clip_value = int(n_critic), clip_value
-        self.gradient_penalty, self.r1 = gradient_penalty or None, r1 or None
+        self.penalties = penalties(gradient_penalty, r1)
         self.record_grads, self.rng, self.grad_norms = record_grads, rng, grad_norms
         self.ema = WeightAverage(G, ema) if ema else None
         self.step_count = 0
         self.batch_size = 64      # G's batch when g_step() is called on its own; step() sets it
-        self._last_fake = None   # the batch of the latest D step, reused by the next G step
+        self._g_holds = None      # the FakeBatch whose activations G's forward caches hold, if any
 
     @property
     def backend(self):
@@ -107,7 +121,7 @@ class GAN:
     def generate(self, n=None, z=None):
         """Samples from G in its current mode (no gradients kept for anyone), drawn with G's
         averaged weights when the GAN keeps an average."""
-        self._last_fake = None   # G's forward cache now belongs to this batch, not the D step's
+        self._g_holds = None     # G's forward caches now hold these samples, no training batch
         z = self.sample_noise(n) if z is None else z
         with self.averaged():
             return self.G.forward(z)
@@ -120,84 +134,126 @@ class GAN:
         """What of G's raw output is the sample itself (a conditional G also carries labels)."""
         return samples
 
+    def draw_fake(self, n=None, z=None):
+        """G draws a training batch from noise ``z`` (or n fresh draws). G's forward caches now hold
+        this batch, so G's backward can run through exactly these samples."""
+        z = self.sample_noise(n) if z is None else z
+        self._g_holds = FakeBatch(z, self.G.forward(z))
+        return self._g_holds
+
     # -- the discriminator's step ---------------------------------------------------------
     def d_step(self, real, record=None):
-        G, D, obj = self.G, self.D, self.objective
+        """D learns to tell ``real`` from a fake batch G draws for it; returns (record, fake)."""
         record = record or StepRecord(self.step_count)
-        fake = G.forward(self.sample_noise(len(real)))  # G's cache is kept for a G step that reuses it
+        fake = self.draw_fake(len(real))       # kept, with G's caches, for a G step that reuses it
+        self.d_on_real(real, record)
+        self.d_on_fake(fake.samples, record)
+        self.d_penalties(real, fake.samples, record)
+        self.d_update(record)
+        return record, fake
 
+    def d_on_real(self, real, record):
+        """1. D on the real batch: push D(x) towards "real". D's gradients (and the record's
+        sums, D's loss and accuracy) start here."""
+        D, obj = self.D, self.objective
         D.zero_grad()
-        # 1. D on the real batch: push D(x) towards "real".
-        real_logits = D.forward(real)
-        loss_real, dlogits = obj.d_real(real_logits)
+        logits = D.forward(real)
+        loss, dlogits = obj.d_real(logits)
         D.backward(dlogits)                              # adds dLoss_real/dtheta_D into every D .grad
-        # 2. D on the fake batch: push D(G(z)) towards "fake". These gradients ADD to the above,
-        #    because D's loss is the sum of both terms. The input gradient D.backward returns here
-        #    (dLoss/dfake) is dropped: G is not being trained in this step.
-        fake_logits = D.forward(fake)
-        loss_fake, dlogits = obj.d_fake(fake_logits)
+        record.d_loss_real = record.d_loss = loss
+        record.d_real = _mean(obj.d_output(logits))
+        record.d_accuracy = 0.5 * _mean(logits > obj.threshold)      # the real half of D's examples
+        return logits
+
+    def d_on_fake(self, fake, record):
+        """2. D on the fake batch: push D(G(z)) towards "fake". These gradients ADD to the above,
+        because D's loss is the sum of both terms. The input gradient D.backward returns here
+        (dLoss/dfake) is dropped: G is not being trained in this step."""
+        D, obj = self.D, self.objective
+        logits = D.forward(fake)
+        loss, dlogits = obj.d_fake(logits)
         D.backward(dlogits)
-        penalty = 0.0
-        # 3. Optional penalties on D's INPUT gradient g = dD/dx. Their parameter gradient needs the
-        #    derivative of a derivative; add_penalty_gradient runs D forward and backward at the
-        #    points, then the second-order backward (nn/second_order.py), and ADDS weight * dP/dtheta.
-        if self.gradient_penalty:
-            # WGAN-GP: (||g|| - 1)^2 at random points on lines between real and fake samples.
-            x_hat = interpolate(real, fake, self.rng)
-            record.gp = add_penalty_gradient(D, x_hat, one_centered, self.gradient_penalty)
-            penalty += self.gradient_penalty * record.gp
-        if self.r1:
-            # R1: ||g||^2 on the real batch -- no gradient where the data are, so D cannot overshoot.
-            record.r1 = add_penalty_gradient(D, real, zero_centered, self.r1)
-            penalty += self.r1 * record.r1
+        record.d_loss_fake = loss
+        record.d_loss += loss
+        record.d_fake = _mean(obj.d_output(logits))
+        record.d_accuracy += 0.5 * _mean(logits <= obj.threshold)   # and the fake half
+        return logits
+
+    def d_penalties(self, real, fake, record):
+        """3. The penalties on D's INPUT gradient g = dD/dx, in one loop. Their parameter gradient
+        needs the derivative of a derivative: each runs D forward and backward at its points, then
+        the second-order backward (nn/second_order.py), and ADDS weight * dP/dtheta."""
+        total = 0.0
+        for penalty in self.penalties:
+            value = penalty.add_gradient(self.D, real, fake, self.rng)
+            setattr(record, penalty.name, value)         # logged unweighted, under its name
+            total += penalty.weight * value
+        record.d_loss += total
+
+    def d_update(self, record):
+        """4. Only now does D change."""
+        D = self.D
         if self.record_grads:
             record.grads.update({f"D/{n}": p.grad.copy() for n, p in D.named_parameters()})
         if self.grad_norms:
             record.grad_norms.update(layer_grad_norms(D, "D"))
-        # 4. Only now does D change.
         self.d_opt.step()
         if self.clip_value is not None:
             for p in D.parameters():
                 get_array_module(p.data).clip(p.data, -self.clip_value, self.clip_value, out=p.data)
 
-        record.d_loss_real, record.d_loss_fake = loss_real, loss_fake
-        record.d_loss = loss_real + loss_fake + penalty
-        record.d_real = _mean(obj.d_output(real_logits))
-        record.d_fake = _mean(obj.d_output(fake_logits))
-        record.d_accuracy = 0.5 * (_mean(real_logits > obj.threshold) + _mean(fake_logits <= obj.threshold))
-        self._last_fake = fake
+    # -- the generator's step -------------------------------------------------------------
+    def g_step(self, record=None, fake=None, batch_size=None):
+        """G learns from D's verdict on G's samples: the D step's ``fake`` batch, now judged by the
+        updated D (the DCGAN reference recipe), or a fresh batch of ``batch_size``."""
+        record = record or StepRecord(self.step_count)
+        fake = self.g_batch(fake, batch_size)
+        dlogits = self.g_judged(fake.samples, record)
+        self.g_backward(dlogits, record)
+        self.g_update(record)
         return record
 
-    # -- the generator's step -------------------------------------------------------------
-    def g_step(self, record=None, batch_size=None):
-        G, D, obj = self.G, self.D, self.objective
-        record = record or StepRecord(self.step_count)
-        if self._last_fake is not None:
-            # Reuse the batch of the last D step (G has not changed since, and G's forward cache
-            # still belongs to it), now judged by the updated D -- the DCGAN reference recipe.
-            fake, self._last_fake = self._last_fake, None
-        else:
-            fake = G.forward(self.sample_noise(batch_size or self.batch_size))
+    def g_batch(self, fake=None, batch_size=None):
+        """The batch G's step runs through. G's backward reads G's forward caches, so they must hold
+        this very batch: the D step's batch qualifies until G runs again (a generate(), or G's update);
+        after that, G makes the same noise into samples once more."""
+        if fake is None:
+            return self.draw_fake(batch_size or self.batch_size)
+        if not isinstance(fake, FakeBatch):
+            raise TypeError(f"g_step: fake must be the FakeBatch d_step returns (noise and samples), "
+                            f"got {type(fake).__name__}")
+        if fake is not self._g_holds:
+            return self.draw_fake(z=fake.z)
+        return fake
 
-        logits = D.forward(fake)
-        loss, dlogits = obj.g(logits)
-        # Backward THROUGH D: the returned input gradient dLoss_G/dfake is the signal G learns from.
-        # D is fixed during G's step, so its parameter gradients would only be thrown away:
-        # frozen(D) skips computing them, and D's .grad is left exactly as the D step left it.
-        with frozen(D):
-            dfake = D.backward(dlogits)
-        G.zero_grad()
-        G.backward(dfake)                                # now dLoss_G/dtheta_G sits in G's .grad
+    def g_judged(self, fake, record):
+        """1. G's batch judged by D: G's loss, and its gradient at D's logits."""
+        logits = self.D.forward(fake)
+        loss, dlogits = self.objective.g(logits)
+        record.g_loss = loss
+        record.d_fake_after = _mean(self.objective.d_output(logits))
+        return dlogits
+
+    def g_backward(self, dlogits, record):
+        """2. Backward THROUGH D: the returned input gradient dLoss_G/dfake is the signal G learns from.
+        D is fixed during G's step, so its parameter gradients would only be thrown away:
+        frozen(D) skips computing them, and D's .grad is left exactly as the D step left it."""
+        with frozen(self.D):
+            dfake = self.D.backward(dlogits)
+        self.G.zero_grad()
+        self.G.backward(dfake)                           # now dLoss_G/dtheta_G sits in G's .grad
         if self.record_grads:
             record.grads["G/input"] = dfake.copy()       # the gradient handed from D to G
-            record.grads.update({f"G/{n}": p.grad.copy() for n, p in G.named_parameters()})
-        if self.grad_norms:
-            record.grad_norms.update(layer_grad_norms(G, "G"))
-        self.g_opt.step()
+        return dfake
 
-        record.g_loss = loss
-        record.d_fake_after = _mean(obj.d_output(logits))
-        return record
+    def g_update(self, record):
+        """3. Only now does G change -- and its forward caches describe the G before the change."""
+        if self.record_grads:
+            record.grads.update({f"G/{n}": p.grad.copy() for n, p in self.G.named_parameters()})
+        if self.grad_norms:
+            record.grad_norms.update(layer_grad_norms(self.G, "G"))
+        self.g_opt.step()
+        self._g_holds = None
 
     def step(self, real_batches):
         """One round of the game: n_critic D steps (one real batch each), then one G step.
@@ -211,11 +267,11 @@ class GAN:
         record = StepRecord(self.step_count)
         for real in batches:
             record.grad_norms.clear()
-            self.d_step(real, record)
+            _, fake = self.d_step(real, record)
         self.batch_size = len(batches[-1])
-        if self.n_critic > 1:
-            self._last_fake = None   # with several critic steps, G gets a fresh batch of its own
-        self.g_step(record)
+        # With one critic step, G's step reuses its batch (G has not changed since); with several,
+        # G gets a fresh batch of its own.
+        self.g_step(record, fake if self.n_critic == 1 else None)
         if self.ema:
             self.ema.update(self.G)   # G's latest weights join the average; D never sees it
         self.step_count += 1

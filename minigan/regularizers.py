@@ -4,10 +4,14 @@
              x_hat = e x + (1 - e) G(z),  e ~ U[0, 1] per example ("random interpolates")
     R1      (Mescheder et al. 2018, eq. 9):  gamma / 2 * E[||g(x)||^2] on REAL data only
 
-A penalty here is ``penalty(g) -> (value, dvalue/dg)``, like a loss of logits. Turning
+A penalty's measure is ``measure(g) -> (value, dvalue/dg)``, like a loss of logits. Turning
 dvalue/dg into dvalue/dtheta_D is the second-order backward of ``minigan.nn.second_order``.
+The D step holds a list of penalty objects (``GradientPenalty``, ``R1``) and applies each the
+same way: take its points from the batches, add its weighted gradient into D's .grad, and log
+its unweighted value under its name.
 """
 from .backend import get_array_module, to_backend, backend_of
+from .nn.base import gradients_kept
 from .nn.second_order import input_gradient, penalty_backward
 from .rng import get_rng
 
@@ -40,39 +44,71 @@ def interpolate(real, fake, rng=None):
     return e * real + (1 - e) * fake
 
 
-def add_penalty_gradient(D, x, penalty, weight):
-    """Measure ``penalty`` of D's input gradient at the points x and ADD weight * dpenalty/dtheta
+# -- the penalties as the D step sees them --------------------------------------------------
+class Penalty:
+    """``weight * measure(g)`` with g = D's input gradient at points taken from the D step's batches.
+
+    ``name`` is the metrics column that logs the unweighted value; ``at`` says where the
+    penalty is measured: "interpolates" (between the real and the fake batch), "real" or "fake".
+    """
+
+    name = at = measure = None
+
+    def __init__(self, weight):
+        self.weight = float(weight)
+
+    def points(self, real, fake, rng=None):
+        if self.at == "interpolates":
+            return interpolate(real, fake, rng)
+        return {"real": real, "fake": fake}[self.at]
+
+    def add_gradient(self, D, real, fake, rng=None):
+        """ADD weight * dP/dtheta into D's .grad; returns P's unweighted value."""
+        return add_penalty_gradient(D, self.points(real, fake, rng), self.measure, self.weight)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(weight={self.weight:g}, at {self.at})"
+
+
+class GradientPenalty(Penalty):
+    """WGAN-GP: (||g|| - 1)^2 at random points on lines between real and fake samples."""
+    name, at, measure = "gp", "interpolates", staticmethod(one_centered)
+
+
+class R1(Penalty):
+    """R1: ||g||^2 on the real batch -- no gradient where the data are, so D cannot overshoot."""
+    name, at, measure = "r1", "real", staticmethod(zero_centered)
+
+
+def penalties(gradient_penalty=None, r1=None):
+    """The penalties whose weights are given (None or 0: off), in the order the D step applies them."""
+    return [cls(weight) for cls, weight in ((GradientPenalty, gradient_penalty), (R1, r1)) if weight]
+
+
+# -- the gradient of one penalty, and the same without touching D (for the checks) ----------
+def add_penalty_gradient(D, x, measure, weight):
+    """Measure ``measure`` of D's input gradient at the points x and ADD weight * dP/dtheta
     into D's .grad (what is already there is kept). Returns the penalty's (unweighted) value."""
-    saved = [p.grad.copy() for p in D.parameters()]
-    g = input_gradient(D, x)              # this backward adds d sum D(x)/dtheta to .grad: not wanted,
-    for p, s in zip(D.parameters(), saved):
-        p.grad[...] = s                   # so D's gradients go back to what they were
-    value, dP_dg = penalty(g)
+    with gradients_kept(D):
+        g = input_gradient(D, x)          # this backward adds d sum D(x)/dtheta to .grad: not wanted
+    value, dP_dg = measure(g)
     penalty_backward(D, weight * dP_dg)   # adds weight * dP/dtheta (linear in dP/dg)
     return value
 
 
-def penalty_and_gradients(D, x, penalty):
+def penalty_and_gradients(D, x, measure):
     """(value, {param name: dvalue/dparam}, dvalue/dx) without touching D's .grad -- for checks."""
-    saved = [p.grad.copy() for p in D.parameters()]
-    D.zero_grad()
-    g = input_gradient(D, x)
-    D.zero_grad()
-    value, dP_dg = penalty(g)
-    dx = penalty_backward(D, dP_dg)
-    grads = {name: p.grad.copy() for name, p in D.named_parameters()}
-    for p, s in zip(D.parameters(), saved):
-        p.grad[...] = s
+    with gradients_kept(D):
+        D.zero_grad()
+        g = input_gradient(D, x)
+        D.zero_grad()
+        value, dP_dg = measure(g)
+        dx = penalty_backward(D, dP_dg)
+        grads = {name: p.grad.copy() for name, p in D.named_parameters()}
     return value, grads, dx
 
 
-def penalty_value(D, x, penalty):
+def penalty_value(D, x, measure):
     """The penalty alone (a forward and a first-order backward): what finite differences perturb."""
-    saved = [p.grad.copy() for p in D.parameters()]
-    value = penalty(input_gradient(D, x))[0]
-    for p, s in zip(D.parameters(), saved):
-        p.grad[...] = s
-    return value
-
-
-PENALTIES = {"gp": one_centered, "r1": zero_centered}
+    with gradients_kept(D):
+        return measure(input_gradient(D, x))[0]

@@ -10,6 +10,7 @@ import os
 
 from . import viz
 from .backend import to_backend, to_numpy
+from .nn.base import eval_mode
 
 
 def generator_arrows(gan, fake):
@@ -29,18 +30,10 @@ def d_opinion(gan):
     return d_fn
 
 
-def _eval_mode(*models):
-    modes = [m.training for m in models]
-    for m in models:
-        m.eval()
-    return lambda: [m.train(mode) for m, mode in zip(models, modes)]
-
-
 def snapshot(run):
     """Draw the current state of a run; returns the fixed-noise samples (NumPy) for diagnostics."""
     gan = run.gan
-    restore = _eval_mode(gan.G, gan.D)
-    try:
+    with eval_mode(gan.G, gan.D):
         with gan.averaged():   # the weights a user will sample from (the average, if the GAN keeps one)
             fake = gan.G.forward(run.fixed_noise if run.stream.steps_per_epoch else gan.sample_noise(500))
         samples = to_numpy(gan.images(fake))
@@ -52,8 +45,6 @@ def snapshot(run):
             name = (f"epoch_{run.stream.epoch + 1:03d}" if run.preset.epochs else f"step_{run.step:07d}")
             viz.save_image_grid(samples, os.path.join(run.out, "samples", f"{name}.png"), nrow=8,
                                 scale=max(1, 112 // samples.shape[-1]))
-    finally:
-        restore()
     return samples
 
 

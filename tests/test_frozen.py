@@ -60,3 +60,38 @@ def test_a_partly_frozen_layer_still_fills_the_other_parameter():
     layer.backward(np.ones((5, 3)))
     assert not np.any(layer.weight.grad)
     np.testing.assert_allclose(layer.bias.grad, np.full(3, 5.0))
+
+
+def test_parameter_prints_its_name_shape_and_dtype():
+    p = nn.Dense(4, 3, dtype=np.float64).weight
+    assert repr(p) == "Parameter('weight', shape=(4, 3), dtype=float64)"
+
+
+def test_eval_mode_restores_each_layers_own_mode_even_after_an_error():
+    model = nn.Sequential(nn.Dense(2, 3), nn.Dropout(0.5), nn.Sequential(nn.BatchNorm1d(3), nn.Tanh()))
+    model[2].eval()                                            # one branch in eval mode already
+    before = [m.training for m in model.modules()]
+    assert True in before and False in before
+    with pytest.raises(RuntimeError):
+        with nn.eval_mode(model):
+            assert not any(m.training for m in model.modules())
+            raise RuntimeError("boom")
+    assert [m.training for m in model.modules()] == before
+
+
+def test_gradients_kept_puts_back_every_gradient_in_the_same_array():
+    model = nn.Sequential(nn.Dense(3, 2, dtype=np.float64), nn.Dense(2, 1, dtype=np.float64))
+    rng = np.random.default_rng(4)
+    for p in model.parameters():
+        p.grad[...] = rng.standard_normal(p.shape)
+    arrays, before = [p.grad for p in model.parameters()], grads(model)
+    with pytest.raises(RuntimeError):
+        with nn.gradients_kept(model):
+            model.forward(rng.standard_normal((4, 3)))
+            model.backward(np.ones((4, 1)))                    # scratch gradients ...
+            assert any(not np.array_equal(g, before[n]) for n, g in grads(model).items())
+            raise RuntimeError("boom")
+    assert grads(model).keys() == before.keys()
+    for name, g in grads(model).items():                       # ... gone, even after the error
+        np.testing.assert_array_equal(g, before[name])
+    assert all(p.grad is a for p, a in zip(model.parameters(), arrays))

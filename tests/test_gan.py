@@ -49,12 +49,12 @@ def assert_all_changed(before, model, who):
 def test_g_step_leaves_d_and_its_grads_bit_identical(xp, backend):
     G, D = build_models(backend)
     gan = GAN(G, D, Z_DIM)
-    gan.d_step(real_batch(xp))                         # D now holds non-zero gradients from its step
+    rec, fake = gan.d_step(real_batch(xp))             # D now holds non-zero gradients from its step
     d_grads = grads_of(D)
     assert any(np.any(g) for g in d_grads.values())
     d_before, g_before = snapshot(D), snapshot(G)
     d_slots = {k: v.copy() for k, v in gan.d_opt.state_dict()["slots"].items()}
-    rec = gan.g_step()
+    rec = gan.g_step(rec, fake)
     assert_bit_identical(d_before, D, "D")
     for name, g in grads_of(D).items():                # D was frozen: its backward added nothing
         assert np.array_equal(g, d_grads[name]), f"g_step touched D.{name}.grad"
@@ -125,7 +125,7 @@ def test_d_gradients_are_the_sum_of_real_and_fake_parts(xp, backend, objective):
     D.zero_grad()
 
     R.set_state(state)
-    rec = gan.d_step(real)
+    rec, _ = gan.d_step(real)
     assert set(rec.grads) == {f"D/{name}" for name in from_real}
     for name in from_real:
         recorded = to_numpy(rec.grads[f"D/{name}"])
@@ -337,10 +337,10 @@ def test_d_accuracy_reads_the_threshold(xp, backend):
     D[0].weight.data[...] = xp.asarray([[1.0], [0.0]])
     D[0].bias.data[...] = -100.0                                      # says "fake" to everything
     gan = GAN(G, D, Z_DIM, d_opt=SGD(D.parameters(), lr=1e-9))
-    rec = gan.d_step(real_batch(xp, n=20))
+    rec, _ = gan.d_step(real_batch(xp, n=20))
     assert rec.d_accuracy == 0.5                                      # all fakes right, all reals wrong
     D[0].bias.data[...] = 100.0
-    assert gan.d_step(real_batch(xp, n=20)).d_accuracy == 0.5
+    assert gan.d_step(real_batch(xp, n=20))[0].d_accuracy == 0.5
 
 
 # ---------------------------------------------------------------- (8): it learns
@@ -365,3 +365,144 @@ def test_toy_gan_moves_g_to_the_real_gaussian(xp, backend):
         gan.step(real)
     mean = to_numpy(gan.generate(2048)).mean(axis=0)
     assert np.linalg.norm(mean - target) < 0.3, mean
+
+
+# ---------------------------------------------------------------- (9): the stages, the fake batch, the penalties
+
+def penalised_gan(backend, seed=5, **kwargs):
+    minigan.seed(seed)
+    G, D = build_models(backend)
+    return GAN(G, D, Z_DIM, objective="wasserstein", gradient_penalty=10.0, r1=0.5, record_grads=True, **kwargs)
+
+
+def assert_same_records(a, b):
+    assert list(a.as_row()) == list(b.as_row())
+    np.testing.assert_array_equal(np.array(list(a.as_row().values())), np.array(list(b.as_row().values())))
+    assert list(a.grads) == list(b.grads)
+    for k in a.grads:
+        assert np.array_equal(to_numpy(a.grads[k]), to_numpy(b.grads[k])), k
+
+
+def test_the_stages_run_one_by_one_do_exactly_what_step_does(xp, backend):
+    real = real_batch(xp, n=12)
+    whole = penalised_gan(backend)
+    by_step = whole.step(real)
+
+    gan = penalised_gan(backend)
+    record = StepRecord(gan.step_count)
+    fake = gan.draw_fake(len(real))
+    gan.d_on_real(real, record)                        # D's stages ...
+    gan.d_on_fake(fake.samples, record)
+    gan.d_penalties(real, fake.samples, record)
+    gan.d_update(record)
+    fake = gan.g_batch(fake)                           # ... and G's, on the D step's batch
+    dlogits = gan.g_judged(fake.samples, record)
+    gan.g_backward(dlogits, record)
+    gan.g_update(record)
+
+    assert_same_records(by_step, record)
+    assert np.isfinite(record.gp) and np.isfinite(record.r1) and record.gp > 0 and record.r1 > 0
+    for a, b in ((whole.G, gan.G), (whole.D, gan.D)):
+        for (name, p), q in zip(a.named_parameters(), b.parameters()):
+            assert np.array_equal(to_numpy(p.data), to_numpy(q.data)), name
+
+
+def test_penalties_are_a_list_applied_in_one_loop_and_logged_unweighted(xp, backend):
+    gan = penalised_gan(backend)
+    assert [(p.name, p.at, p.weight) for p in gan.penalties] == [("gp", "interpolates", 10.0), ("r1", "real", 0.5)]
+    rec, _ = gan.d_step(real_batch(xp, n=12))
+    assert rec.d_loss == pytest.approx(rec.d_loss_real + rec.d_loss_fake + 10.0 * rec.gp + 0.5 * rec.r1, rel=1e-12)
+    plain = GAN(*build_models(backend), Z_DIM)
+    assert plain.penalties == []
+    rec, _ = plain.d_step(real_batch(xp))
+    assert np.isnan(rec.gp) and np.isnan(rec.r1)
+
+
+def test_a_new_penalty_joins_the_list_without_touching_the_d_step(xp, backend):
+    """R1's twin on the FAKE batch (R2 in Mescheder et al. 2018): a name, a place and a measure."""
+    from minigan import regularizers
+
+    class R2(regularizers.Penalty):
+        name, at, measure = "r2", "fake", staticmethod(regularizers.zero_centered)
+
+    minigan.seed(6)
+    G, D = build_models(backend)
+    G.astype(np.float64)
+    D.astype(np.float64)
+    gan = GAN(G, D, Z_DIM, record_grads=True, grad_norms=False)
+    gan.penalties.append(R2(3.0))
+    state = R.get_state()
+    fake = G.forward(gan.sample_noise(12))             # the batch the D step will draw
+    value, penalty_grads, _ = regularizers.penalty_and_gradients(D, fake, regularizers.zero_centered)
+    without = GAN(G, D, Z_DIM, record_grads=True, grad_norms=False)
+    d_state = D.state_dict()
+    R.set_state(state)
+    base, _ = without.d_step(real_batch(xp, n=12, dtype=np.float64))
+    D.load_state_dict(d_state)                         # the same D again, for the run with R2
+    R.set_state(state)
+    rec, _ = gan.d_step(real_batch(xp, n=12, dtype=np.float64))
+    assert rec.r2 == pytest.approx(value, rel=1e-12) and rec.as_row()["r2"] == rec.r2
+    assert rec.d_loss == pytest.approx(base.d_loss + 3.0 * value, rel=1e-12)
+    for name, g in penalty_grads.items():
+        np.testing.assert_allclose(to_numpy(rec.grads[f"D/{name}"]), to_numpy(base.grads[f"D/{name}"]) + 3.0 * g,
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_metrics_columns_are_the_same_as_ever():
+    assert list(StepRecord(0).as_row()) == ["step", "d_loss", "d_loss_real", "d_loss_fake", "g_loss", "d_real",
+                                            "d_fake", "d_fake_after", "d_accuracy", "gp", "r1"]
+
+
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_a_generate_between_the_d_step_and_the_g_step_does_not_corrupt_the_g_step(xp, backend, ema):
+    real = real_batch(xp, n=12)
+    runs = {}
+    for how in ("straight", "generate between", "unguarded"):
+        minigan.seed(8)
+        G, D = build_models(backend)
+        gan = GAN(G, D, Z_DIM, ema=ema)
+        rec, fake = gan.d_step(real)
+        if how != "straight":
+            gan.generate(len(real))                    # G's forward caches now hold other samples
+        if how == "unguarded":                         # what the G step would do without g_batch
+            gan.g_backward(gan.g_judged(fake.samples, rec), rec)
+            gan.g_update(rec)
+        else:
+            gan.g_step(rec, fake)
+        runs[how] = (rec.g_loss, snapshot(G))
+    (loss, g_straight), (loss_between, g_between), (_, g_unguarded) = runs.values()
+    assert loss_between == loss
+    for name in g_straight:
+        assert np.array_equal(g_between[name], g_straight[name]), name
+    assert any(not np.array_equal(g_unguarded[k], g_straight[k]) for k in g_straight)   # the danger is real
+
+
+def test_a_second_g_step_on_one_batch_judges_the_updated_g(xp, backend):
+    G, D = build_models(backend)
+    gan = GAN(G, D, Z_DIM, g_opt=SGD(G.parameters(), lr=0.5))
+    rec, fake = gan.d_step(real_batch(xp, n=10))
+    gan.g_step(rec, fake)
+    now = gan.objective.g(D.forward(G.forward(fake.z)))[0]           # G has moved: its samples have too
+    stale = gan.objective.g(D.forward(fake.samples))[0]
+    assert now != stale
+    assert gan.g_step(None, fake).g_loss == pytest.approx(now, rel=1e-6)
+
+
+def test_g_step_names_what_it_wants_when_handed_a_bare_array(xp, backend):
+    gan = GAN(*build_models(backend), Z_DIM)
+    _, fake = gan.d_step(real_batch(xp))
+    with pytest.raises(TypeError, match="FakeBatch d_step returns"):
+        gan.g_step(None, fake.samples)
+
+
+def test_several_critic_steps_give_g_a_fresh_batch(xp, backend):
+    G, D = build_models(backend)
+    gan = GAN(G, D, Z_DIM, objective="wasserstein", n_critic=2, d_opt=SGD(D.parameters(), lr=0.1))
+    batches = [real_batch(xp, n=8, seed=s) for s in range(2)]
+    state = R.get_state()
+    z = [gan.sample_noise(8) for _ in range(3)]        # two D steps' batches, then the G step's
+    fresh = G.forward(z[2])
+    R.set_state(state)
+    rec = gan.step(batches)
+    assert rec.d_fake_after == pytest.approx(float(to_numpy(D.forward(fresh)).mean()), rel=1e-5)
+    assert rec.d_fake_after != pytest.approx(float(to_numpy(D.forward(G.forward(z[1]))).mean()), rel=1e-5)

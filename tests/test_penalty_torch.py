@@ -52,7 +52,7 @@ def test_d_step_gradients_match_torch(recipe):
     fake = to_numpy(gan.G.forward(z)).copy()
     D, params = torch_critic(gan.D)                       # D's weights before its update
 
-    record = gan.d_step(real)
+    record, _ = gan.d_step(real)
 
     treal, tfake = torch.tensor(real), torch.tensor(fake)
     if recipe == "wgan-gp":

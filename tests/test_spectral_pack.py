@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from minigan import checks, nn
+from minigan import nn
+from minigan.gradcheck import table
 from minigan.gradcheck import check_grads
 from minigan.nn.spectral import sigma_of
 
@@ -32,7 +33,7 @@ def test_u_is_saved_in_the_state_dict():
 ])
 def test_gradients(make, shape):
     rng = np.random.default_rng(0)
-    layer = checks._randomize(make(), rng)
+    layer = table._randomize(make(), rng)
     check_grads(layer, rng.standard_normal(shape))
 
 

@@ -14,10 +14,10 @@ def test_recipe_builds_and_g_step_leaves_d_alone(recipe, xp, backend):
     preset = recipes.apply(get_preset("ring8"), recipe)
     gan = preset.build(backend)
     real = real_batch(xp, n=16)
-    rec = gan.d_step(real)
+    rec, fake = gan.d_step(real)
     assert np.isfinite(rec.d_loss)
     d_before, d_grads = snapshot(gan.D), grads_of(gan.D)
-    gan.g_step(rec)
+    gan.g_step(rec, fake)
     assert_bit_identical(d_before, gan.D, "D")
     for name, g in grads_of(gan.D).items():            # D is frozen in the G step
         assert np.array_equal(g, d_grads[name]), f"the G step wrote into D.{name}.grad"

@@ -85,7 +85,7 @@ def main(argv=None):
     stream = make_stream("mnist", 64, args.seed, "numpy", args.data_dir)
     preset = get_preset(args.preset).with_overrides(ema=None)
     gan = (preset.with_overrides(init=args.init) if args.init else preset).build("numpy")
-    gan.r1 = args.r1 or None
+    gan.penalties = minigan.regularizers.penalties(r1=args.r1)   # R1 on D, if asked for
     if args.smooth:
         gan.objective = get_objective("non_saturating", label_smoothing=args.smooth)
     gan.sample_noise(64)

@@ -160,10 +160,6 @@ def half_mask(size=28, side="bottom"):
     return m
 
 
-def random_pixel_mask(shape, missing=0.8, rng=None):
-    return (np.random.default_rng(rng).random(shape) >= missing).astype(np.float32)
-
-
 def inpainting_experiment(G, D, z_dim, images, masks, **search):
     """Inpaint ``images`` under each mask of the dict ``masks`` (name -> (H, W), 1 = known) and
     measure the mean absolute error in the hole against the true pixels: of G's drawing where the

@@ -11,28 +11,12 @@ D and G exactly as the G step of gan.py runs through D: input gradients only, wi
 frozen (their parameters' .grad untouched and not even computed) and in eval mode (Dropout off,
 BatchNorm on its running statistics), because here the networks are fixed functions of z.
 """
-from contextlib import contextmanager
-
 import numpy as np
 
 from ..backend import get_array_module, to_backend, to_numpy
-from ..nn.base import Parameter
+from ..nn.base import Parameter, eval_mode   # eval_mode: inpaint.py and anomaly.py take it from here
 from ..optim import Adam
 from ..rng import get_rng
-
-
-@contextmanager
-def eval_mode(*layers):
-    """Within the block the layers are in eval mode; afterwards each gets its own mode back."""
-    before = [m.training for layer in layers for m in layer.modules()]
-    for layer in layers:
-        layer.eval()
-    try:
-        yield
-    finally:
-        modules = [m for layer in layers for m in layer.modules()]
-        for m, mode in zip(modules, before):
-            m.training = mode
 
 
 def model_dtype_backend(model):

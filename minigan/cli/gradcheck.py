@@ -10,7 +10,7 @@ def add_parser(sub):
 
 @friendly
 def run(args):
-    from ..checks import run_all
+    from ..gradcheck.table import run_all
     rows = run_all(seed=args.seed, tol=args.tol)
     width = max(len(r[0]) for r in rows)
     print(f"{'name':<{width}}  max rel. error  verdict")

@@ -9,12 +9,17 @@ parameters are. Two rules every layer keeps:
   batch and a fake batch sum up, exactly as the GAN objective says they should.
 * ``backward`` never changes ``.data``: computing gradients and updating weights
   are separate jobs, and the optimizer does the second.
+
+A layer that a gradient penalty may pass through also keeps the two second-order rules,
+``tangent_forward`` and ``pair_backward`` (nn/second_order.py derives them), beside its
+backward: all of a layer's derivatives sit in one place.
 """
 from contextlib import contextmanager
 
 import numpy as np
 
 from ..backend import backend_of, get_array_module, to_backend, to_numpy
+from .second_order import missing_rule
 
 
 class ShapeError(ValueError):
@@ -50,6 +55,9 @@ class Parameter:
         if self.requires_grad:
             self.grad += grad
 
+    def __repr__(self):
+        return f"Parameter({self.name!r}, shape={tuple(self.shape)}, dtype={self.dtype})"
+
 
 def wants_grad(*params):
     """Whether any of these parameters (None = absent) wants a gradient: if none does, a layer's
@@ -75,8 +83,33 @@ def frozen(*layers):
         for p, flag in zip(params, before):
             p.requires_grad = flag
 
-    def __repr__(self):
-        return f"Parameter({self.name!r}, shape={tuple(self.shape)}, dtype={self.dtype})"
+
+@contextmanager
+def eval_mode(*layers):
+    """Within the block the layers are in eval mode (Dropout off, BatchNorm on its running
+    statistics); afterwards every layer inside them gets its own mode back."""
+    modules = [m for layer in layers for m in layer.modules()]
+    before = [m.training for m in modules]
+    for layer in layers:
+        layer.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, before):
+            m.training = mode
+
+
+@contextmanager
+def gradients_kept(*layers):
+    """Within the block the layers' ``.grad`` arrays may be used as scratch; afterwards they hold
+    exactly what they held before (a gradient penalty's helper backward adds gradients nobody wants)."""
+    params = [p for layer in layers for p in layer.parameters()]
+    saved = [p.grad.copy() for p in params]
+    try:
+        yield
+    finally:
+        for p, s in zip(params, saved):
+            p.grad[...] = s      # in place, so anyone holding the array sees it restored
 
 
 def _array(value):
@@ -99,6 +132,15 @@ class Layer:
 
     def __call__(self, x):
         return self.forward(x)
+
+    # -- second order, for gradient penalties (nn/second_order.py) -------------------------
+    def tangent_forward(self, t):
+        """J t, with J = d out / d x at the last forward's input; returns (t_out, tcache)."""
+        raise missing_rule(self)
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        """Reverse mode through (a, t) -> (f(a), J t): returns (a_bar_in, t_bar_in), ADDS into .grad."""
+        raise missing_rule(self)
 
     # -- walking the tree --------------------------------------------------------------
     def named_children(self):
@@ -227,6 +269,19 @@ class Sequential(Layer):
             dout = layer.backward(dout)
         return dout
 
+    def tangent_forward(self, t):
+        """The lifted chain: each layer's tangent feeds the next."""
+        caches = []
+        for layer in self.layers:
+            t, cache = layer.tangent_forward(t)
+            caches.append(cache)
+        return t, caches
+
+    def pair_backward(self, a_bar, t_bar, caches):
+        for layer, cache in zip(reversed(self.layers), reversed(caches)):
+            a_bar, t_bar = layer.pair_backward(a_bar, t_bar, cache)
+        return a_bar, t_bar
+
     def __getitem__(self, i):
         return self.layers[i]
 
@@ -252,16 +307,12 @@ def summary(model, input_shape, batch_size=2, print_fn=print):
     xp = get_array_module(*(p.data for p in params))
     x = xp.zeros((batch_size, *input_shape), dtype=dtype)
     layers = list(model) if isinstance(model, Sequential) else [model]
-    was_training = model.training
-    model.eval()
     rows = [("layer", "output shape", "params")]
-    try:
+    with eval_mode(model):
         for i, layer in enumerate(layers):
             x = layer.forward(x)
             rows.append((f"{i}: {layer!r}", str(("N",) + tuple(x.shape[1:])).replace("'", ""),
                          f"{layer.num_parameters():,}"))
-    finally:
-        model.train(was_training)
     rows.append(("total", "", f"{model.num_parameters():,}"))
     widths = [max(len(r[c]) for r in rows) for c in range(3)]
     lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]

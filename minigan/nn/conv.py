@@ -87,6 +87,17 @@ class Conv2d(_ConvBase):
         self._accumulate(dweight, dbias)
         return dx
 
+    # -- second order (nn/second_order.py): J t = conv(t, W), the tangent skips the bias -----
+    def tangent_forward(self, t):
+        return conv2d_forward(t, self.weight.data, None, self.stride, self.padding)
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        a_bar_in = self.backward(a_bar)
+        # conv's input gradient of t_bar, and d/dW <t_bar, conv(t, W)>: the op's backward at (t, W)
+        t_bar_in, dweight, _ = conv2d_backward(t_bar, tcache, param_grads=self.weight.requires_grad)
+        self.weight.accumulate(dweight)
+        return a_bar_in, t_bar_in
+
 
 class ConvTranspose2d(_ConvBase):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,

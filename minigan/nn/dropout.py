@@ -39,5 +39,12 @@ class Dropout(Layer):
     def backward(self, dout):
         return dout * self._require_cache(self._cache)
 
+    # -- second order (nn/second_order.py): with its mask fixed, dropout is linear in x ------
+    def tangent_forward(self, t):
+        return t * self._require_cache(self._cache), None
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        return self.backward(a_bar), self.backward(t_bar)
+
     def extra_repr(self):
         return f"p={self.p}"

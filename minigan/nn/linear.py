@@ -33,5 +33,15 @@ class Dense(Layer):
             self.bias.accumulate(dbias)
         return dx
 
+    # -- second order (nn/second_order.py): J t = t W, the tangent skips the bias ----------
+    def tangent_forward(self, t):
+        return dense_forward(t, self.weight.data)       # (t W, the op's cache of the pair (t, W))
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        a_bar_in = self.backward(a_bar)                 # J^T a_bar; adds a^T a_bar to dW, sum a_bar to db
+        t_bar_in, dweight, _ = dense_backward(t_bar, tcache, param_grads=self.weight.requires_grad)
+        self.weight.accumulate(dweight)                 # d/dW <t_bar, t W> = t^T t_bar
+        return a_bar_in, t_bar_in
+
     def extra_repr(self):
         return f"{self.in_features} -> {self.out_features}" + ("" if self.bias is not None else ", bias=False")

@@ -8,7 +8,6 @@
 """
 from ..backend import get_array_module
 from .base import Layer, ShapeError
-from . import second_order
 
 
 class Pack(Layer):
@@ -26,14 +25,17 @@ class Pack(Layer):
         self._cache = None
 
     def forward(self, x):
-        if not self.training:
-            self._cache = ("copies", x.shape)
-            flat = x.reshape(len(x), 1, -1)
-            return get_array_module(x).concatenate([flat] * self.m, axis=1).reshape(len(x), -1)
-        if len(x) % self.m:
+        kind = "packs" if self.training else "copies"
+        if kind == "packs" and len(x) % self.m:
             raise ShapeError(f"{self!r}: the batch of {len(x)} samples does not split into packs of "
                              f"{self.m}; use a batch size divisible by {self.m}")
-        self._cache = ("packs", x.shape)
+        self._cache = (kind, x.shape)
+        return self._arrange(x, kind)
+
+    def _arrange(self, x, kind):
+        if kind == "copies":
+            flat = x.reshape(len(x), 1, -1)
+            return get_array_module(x).concatenate([flat] * self.m, axis=1).reshape(len(x), -1)
         return x.reshape(len(x) // self.m, -1)
 
     def backward(self, dout):
@@ -41,6 +43,14 @@ class Pack(Layer):
         if kind == "copies":
             return dout.reshape(shape[0], self.m, -1).sum(axis=1).reshape(shape)
         return dout.reshape(shape)
+
+    # -- second order (nn/second_order.py): packing is linear, so J t is t arranged the same way
+    def tangent_forward(self, t):
+        kind, _ = self._require_cache(self._cache)
+        return self._arrange(t, kind), None
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        return self.backward(a_bar), self.backward(t_bar)
 
     def extra_repr(self):
         return f"m={self.m}"
@@ -85,13 +95,3 @@ class MinibatchStdDev(Layer):
     def extra_repr(self):
         return ""
 
-
-def _pack_tangent(layer, t):
-    if layer._require_cache(layer._cache)[0] == "copies":
-        flat = t.reshape(len(t), 1, -1)
-        return get_array_module(t).concatenate([flat] * layer.m, axis=1).reshape(len(t), -1), None
-    return t.reshape(len(t) // layer.m, -1), None
-
-
-second_order.register(Pack, _pack_tangent,
-                      lambda layer, a_bar, t_bar, tcache: (layer.backward(a_bar), layer.backward(t_bar)))

@@ -26,6 +26,13 @@ class Flatten(Layer):
     def backward(self, dout):
         return dout.reshape(self._require_cache(self._cache))
 
+    # -- second order (nn/second_order.py): a reshape is linear, so J t is the same reshape --
+    def tangent_forward(self, t):
+        return t.reshape(t.shape[0], -1), None
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        return self.backward(a_bar), self.backward(t_bar)
+
 
 class Reshape(Layer):
     """(N, ...) -> (N, *shape); ``shape`` excludes the batch axis, e.g. Reshape((256, 7, 7))."""
@@ -48,6 +55,12 @@ class Reshape(Layer):
 
     def backward(self, dout):
         return dout.reshape(self._require_cache(self._cache))
+
+    def tangent_forward(self, t):                       # second order: as Flatten's
+        return t.reshape(t.shape[0], *self.shape), None
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        return self.backward(a_bar), self.backward(t_bar)
 
     def extra_repr(self):
         return str(self.shape)

@@ -22,7 +22,6 @@ import numpy as np
 
 from ..backend import get_array_module
 from .base import Layer
-from . import second_order
 
 
 def _normalize(v):
@@ -104,6 +103,13 @@ class SpectralNorm(Layer):
     def backward(self, dout):
         return self._call_normalized(lambda layer, d: layer.backward(d), dout)
 
+    # -- second order (nn/second_order.py): the wrapped layer's own rules, with W / sigma in place
+    def tangent_forward(self, t):
+        return self._call_normalized(lambda layer, t: layer.tangent_forward(t), t)
+
+    def pair_backward(self, a_bar, t_bar, tcache):
+        return self._call_normalized(lambda layer, *adjoints: layer.pair_backward(*adjoints), a_bar, t_bar, tcache)
+
     def extra_repr(self):
         return repr(self.layer)
 
@@ -114,9 +120,3 @@ def sigma_of(layer):
     w = to_numpy(layer.weight.data)
     return float(np.linalg.norm(w.reshape(w.shape[0], -1), 2))
 
-
-# The second-order rules: the wrapped layer's own rules, run with W / sigma swapped in.
-second_order.register(
-    SpectralNorm,
-    lambda sn, t: sn._call_normalized(second_order.tangent_forward, t),
-    lambda sn, a_bar, t_bar, tcache: sn._call_normalized(second_order.pair_backward, a_bar, t_bar, tcache))

@@ -6,13 +6,11 @@ kernel or a gradient of ones.
 """
 import numpy as np
 
-from . import nn
-from . import rng as _rng
-from .gradcheck import check_grads, numerical_gradient, relative_error
-from .losses import OBJECTIVES
-from .nn import second_order
-from .nn.conditional import CarryLabels, LabelMaps, ProjectionD, label_channel
-from . import regularizers
+from .. import nn, regularizers
+from .. import rng as _rng
+from ..losses import OBJECTIVES
+from ..nn.conditional import CarryLabels, LabelMaps, ProjectionD, label_channel
+from . import check_grads, numerical_gradient, relative_error
 
 
 def _randomize(layer, rng):
@@ -30,7 +28,7 @@ def _layer_cases():
     A layer right before BatchNorm has no bias: BN subtracts the mean, so that bias has an exactly
     zero gradient, which a relative error cannot measure (and DCGAN drops it for the same reason).
     """
-    cases = [
+    return [
         ("Dense", lambda: nn.Dense(7, 5), (4, 7)),
         ("Dense (no bias)", lambda: nn.Dense(6, 3, bias=False), (3, 6)),
         ("ReLU", nn.ReLU, (5, 6)),
@@ -53,24 +51,20 @@ def _layer_cases():
         ("Pack(3) (eval: copies)", lambda: nn.Pack(3).eval(), (4, 2)),
         ("MinibatchStdDev (N, d)", nn.MinibatchStdDev, (5, 3)),
         ("MinibatchStdDev (N, C, H, W)", nn.MinibatchStdDev, (3, 2, 3, 2)),
+        ("Conv2d (k3 s2 p1)", lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1), (2, 3, 7, 6)),
+        ("Conv2d (k5 s2 same)", lambda: nn.Conv2d(2, 3, 5, stride=2, padding="same"), (2, 2, 7, 8)),
+        ("ConvTranspose2d (k4 s2 p1)", lambda: nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1), (2, 3, 3, 4)),
+        ("ConvTranspose2d (k5 s2 same)", lambda: nn.ConvTranspose2d(2, 3, 5, stride=2, padding="same"), (2, 2, 3, 3)),
+        ("ConvTranspose2d (k3 s3 op2)", lambda: nn.ConvTranspose2d(2, 2, 3, stride=3, output_padding=2), (1, 2, 2, 3)),
+        ("stack: Conv2d-BN-LeakyReLU-Flatten-Dense",
+         lambda: nn.Sequential(nn.Conv2d(2, 3, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(3), nn.LeakyReLU(0.2),
+                               nn.Flatten(), nn.Dense(12, 2)), (3, 2, 4, 4)),
+        ("stack: Dense-Reshape-ConvT-BN-ReLU-ConvT-Tanh",
+         lambda: nn.Sequential(nn.Dense(4, 2 * 2 * 3, bias=False), nn.Reshape((3, 2, 2)),
+                               nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1, bias=False),
+                               nn.BatchNorm2d(2), nn.ReLU(), nn.ConvTranspose2d(2, 1, 3, padding=1), nn.Tanh()),
+         (3, 4)),
     ]
-    if hasattr(nn, "Conv2d"):
-        cases += [
-            ("Conv2d (k3 s2 p1)", lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1), (2, 3, 7, 6)),
-            ("Conv2d (k5 s2 same)", lambda: nn.Conv2d(2, 3, 5, stride=2, padding="same"), (2, 2, 7, 8)),
-            ("ConvTranspose2d (k4 s2 p1)", lambda: nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1), (2, 3, 3, 4)),
-            ("ConvTranspose2d (k5 s2 same)", lambda: nn.ConvTranspose2d(2, 3, 5, stride=2, padding="same"), (2, 2, 3, 3)),
-            ("ConvTranspose2d (k3 s3 op2)", lambda: nn.ConvTranspose2d(2, 2, 3, stride=3, output_padding=2), (1, 2, 2, 3)),
-            ("stack: Conv2d-BN-LeakyReLU-Flatten-Dense",
-             lambda: nn.Sequential(nn.Conv2d(2, 3, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(3), nn.LeakyReLU(0.2),
-                                   nn.Flatten(), nn.Dense(12, 2)), (3, 2, 4, 4)),
-            ("stack: Dense-Reshape-ConvT-BN-ReLU-ConvT-Tanh",
-             lambda: nn.Sequential(nn.Dense(4, 2 * 2 * 3, bias=False), nn.Reshape((3, 2, 2)),
-                                   nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1, bias=False),
-                                   nn.BatchNorm2d(2), nn.ReLU(), nn.ConvTranspose2d(2, 1, 3, padding=1), nn.Tanh()),
-             (3, 4)),
-        ]
-    return cases
 
 
 def _conditional_cases(rng):
@@ -97,7 +91,7 @@ def _objective_cases():
             yield f"objective {name}.{term}", fn
 
 
-# -- second order: the lifted layers of minigan.nn.second_order, and the penalties -----------------
+# -- second order: each layer's tangent_forward and pair_backward (nn/second_order.py), and penalties
 def _second_order_cases():
     """(name, layer factory, input shape): every layer a penalised D may contain."""
     return [
@@ -136,8 +130,8 @@ def check_second_order(layer, x, rng):
     t = rng.standard_normal(x.shape)
     a_bar, t_bar = rng.standard_normal(out.shape), rng.standard_normal(out.shape)
     layer.zero_grad()
-    t_out, tcache = second_order.tangent_forward(layer, t)
-    a_bar_in, t_bar_in = second_order.pair_backward(layer, a_bar, t_bar, tcache)
+    t_out, tcache = layer.tangent_forward(t)
+    a_bar_in, t_bar_in = layer.pair_backward(a_bar, t_bar, tcache)
     analytic = {name: p.grad.copy() for name, p in params}
 
     def forward(at):

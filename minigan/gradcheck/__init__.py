@@ -9,12 +9,15 @@ what backward(g) returns. Numerically, for every element x_i,
 whose error is O(eps^2) from truncation plus O(machine_eps / eps) from rounding;
 in float64 with eps = 1e-5 both are far below the 1e-6 tolerance, which is why
 checks insist on float64 (in float32 the rounding term alone is ~1e-2).
+
+This module is the checker, used by the tests and shown to learners; ``table.py`` beside it
+holds the cases ``minigan gradcheck`` runs through it.
 """
 import numpy as np
 
-from . import rng as _rng
-from .backend import get_array_module, to_numpy
-from .nn.base import Layer
+from .. import rng as _rng
+from ..backend import get_array_module, to_numpy
+from ..nn.base import Layer
 
 
 class GradCheckError(AssertionError):

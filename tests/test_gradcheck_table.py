@@ -2,7 +2,7 @@
 import inspect
 
 from minigan import nn
-from minigan.checks import run_all
+from minigan.gradcheck.table import run_all
 from minigan.cli import main
 from minigan.losses import OBJECTIVES
 from minigan.nn import conditional
