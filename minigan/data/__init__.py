@@ -1,6 +1,9 @@
-"""Data sets: 2D toy mixtures, scikit-learn digits, MNIST and Fashion-MNIST, and a batch iterator."""
+"""Data sets: 2D toy mixtures, scikit-learn digits, MNIST and Fashion-MNIST, your own
+images (a folder or an array file), and a batch iterator."""
+from .arrays import DataError, ImageSet, load_array_images
 from .datasets import IMAGE_DATASETS, load_dataset
 from .digits import load_digits
+from .folder import load_folder, load_images
 from .idx import IDXError, read_idx, write_idx
 from .loader import batches
 from .mnist import ChecksumError, DatasetNotFound, load_fashion_mnist, load_mnist
@@ -11,4 +14,5 @@ __all__ = [
     "load_digits", "load_mnist", "load_fashion_mnist", "DatasetNotFound", "ChecksumError",
     "IDXError", "read_idx", "write_idx",
     "batches", "load_dataset", "IMAGE_DATASETS",
+    "load_images", "load_folder", "load_array_images", "ImageSet", "DataError",
 ]
