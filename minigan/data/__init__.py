@@ -1,4 +1,4 @@
-"""Data sets: 2D toy mixtures, scikit-learn digits, MNIST and Fashion-MNIST, your own
+"""Data sets: 2D toy mixtures, scikit-learn digits and photo crops, MNIST and Fashion-MNIST, your own
 images (a folder or an array file), and a batch iterator."""
 from .arrays import DataError, ImageSet, load_array_images
 from .datasets import IMAGE_DATASETS, load_dataset
@@ -7,6 +7,7 @@ from .folder import load_folder, load_images
 from .idx import IDXError, read_idx, write_idx
 from .loader import batches
 from .mnist import ChecksumError, DatasetNotFound, load_fashion_mnist, load_mnist
+from .photos import PHOTO_CROPS, load_photo_crops
 from .toy import MIXTURES, Mixture, get_mixture
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "IDXError", "read_idx", "write_idx",
     "batches", "load_dataset", "IMAGE_DATASETS",
     "load_images", "load_folder", "load_array_images", "ImageSet", "DataError",
+    "load_photo_crops", "PHOTO_CROPS",
 ]
