@@ -1,6 +1,7 @@
 """Data sets: 2D toy mixtures, scikit-learn digits and photo crops, MNIST and Fashion-MNIST, your own
-images (a folder or an array file), and a batch iterator."""
+images (a folder or an array file), where each is found (the catalog), and a batch iterator."""
 from .arrays import DataError, ImageSet, load_array_images
+from .catalog import add as add_dataset, format_status, status as dataset_status
 from .datasets import IMAGE_DATASETS, load_dataset
 from .digits import load_digits
 from .folder import load_folder, load_images
@@ -17,4 +18,5 @@ __all__ = [
     "batches", "load_dataset", "IMAGE_DATASETS",
     "load_images", "load_folder", "load_array_images", "ImageSet", "DataError",
     "load_photo_crops", "PHOTO_CROPS",
+    "dataset_status", "format_status", "add_dataset",
 ]
