@@ -106,6 +106,18 @@ def test_sixteen_bit_grey_is_scaled_to_eight_bits(tmp_path):
     np.testing.assert_allclose(data.images[1], 128 / 127.5 - 1, atol=1e-5)
 
 
+def test_a_large_jpeg_decoded_at_reduced_scale_matches_its_png_twin(tmp_path):
+    """JPEG's draft mode decodes this 2000 x 1500 picture at 1/8 scale; the result at 32x32 must
+    still be the picture: within two grey levels of the same picture decoded in full from a PNG."""
+    y, x = np.mgrid[0:1500, 0:2000]
+    picture = np.stack([x / 2000 * 255, y / 1500 * 255, (x + y) / 3500 * 255], axis=-1).astype(np.uint8)
+    save(tmp_path / "jpeg" / "a.jpg", picture, quality=95)
+    save(tmp_path / "png" / "a.png", picture)
+    from_jpeg = load_images(tmp_path / "jpeg", image_size=32, cache=False, log=quiet).images
+    from_png = load_images(tmp_path / "png", image_size=32, cache=False, log=quiet).images
+    assert np.abs(from_jpeg - from_png).max() * 127.5 <= 3
+
+
 def test_exif_rotation_is_applied(tmp_path):
     picture = np.zeros((20, 40), np.uint8)
     picture[:10] = 255                         # white on top, black below

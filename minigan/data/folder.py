@@ -58,6 +58,10 @@ def _stderr(message):
     print(message, file=sys.stderr)
 
 
+def _images(n):
+    return f"{n:,} image{'s' * (n != 1)}"
+
+
 def image_extensions():
     """File extensions (".png", ".jpg", ...) of the formats this Pillow can open."""
     from PIL import Image
@@ -291,7 +295,7 @@ def _decode_folder(folder, files, size, channels, log, cached):
     """Survey, then decode: an ImageSet with labels, not yet cached."""
     indices, colour, skipped = survey(folder, files)
     channels = channels or (3 if colour else 1)
-    log(f"minigan: decoding {len(indices)} images from {folder} to {channels}x{size}x{size}"
+    log(f"minigan: decoding {_images(len(indices))} from {folder} to {channels}x{size}x{size}"
         + (" (once; cached afterwards)" if cached else ""))
     images, kept, failed = decode_all(folder, files, indices, size, channels)
     skipped = sorted(skipped + failed)
@@ -312,7 +316,7 @@ def _decode_and_cache(folder, files, size, channels, where, key, log):
                 "labelled": data.labels is not None, "skipped": data.skipped,
                 "skipped_names": list(data.skipped_names)}
         data.cache_path = _write_cache(where, key, data, meta, log)
-    log(f"minigan: decoded {len(data.images)} images in {time.perf_counter() - start:.1f} s"
+    log(f"minigan: decoded {_images(len(data.images))} in {time.perf_counter() - start:.1f} s"
         + (f"; cached in {data.cache_path}" if data.cache_path else ""))
     return data
 
@@ -343,7 +347,7 @@ def load_folder(folder, image_size=None, channels=None, cache_dir=None, cache=Tr
     key = cache_key(folder, files, size, channels)
     data = _read_cache(where, key, log) if where is not None else None
     if data is not None:
-        log(f"minigan: using the {len(data.images)} images of {folder} decoded earlier ({data.cache_path})")
+        log(f"minigan: using {_images(len(data.images))} of {folder} decoded earlier ({data.cache_path})")
     else:
         data = _decode_and_cache(folder, files, size, channels, where, key, log)
     if data.skipped:
