@@ -279,8 +279,8 @@ def _listing(folder):
     if not files and not others:
         raise DataError(f"{folder}: the folder holds no files")
     if not files:
-        examples = ", ".join(sorted(e for e in (".png", ".jpg", ".bmp", ".gif", ".tif", ".webp")))
-        raise DataError(f"{folder}: none of its {others} files is an image Pillow reads ({examples}, ...)")
+        raise DataError(f"{folder}: none of its {others} files is an image Pillow reads "
+                        "(.png, .jpg, .bmp, .gif, .tif, .webp, ...)")
     return files
 
 
