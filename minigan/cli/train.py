@@ -28,6 +28,9 @@ def add_parser(sub):
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     t.add_argument("--checkpoint-every", type=positive(int))
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--threads", type=positive(int), metavar="N",
+                   help="threads for the matrix products (default: 1 for small models, every core for the "
+                        "large convolutions of the 28x28 presets)")
 
 
 @friendly
@@ -37,7 +40,7 @@ def run(args):
                    batch_size=args.batch_size, seed=args.seed, backend=args.backend,
                    objective=args.objective, pack=args.pack, data_dir=args.data_dir, dataset=args.dataset,
                    resume=args.resume, checkpoint_every=args.checkpoint_every,
-                   progress=not args.no_progress, ema=args.ema)
+                   progress=not args.no_progress, ema=args.ema, threads=args.threads)
     training.train()
     print(f"trained {training.preset.name} for {training.step} steps; results in {training.out}")
     return 0

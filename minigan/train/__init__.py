@@ -19,6 +19,9 @@ from .output import MetricsWriter, progress_bar
 from .save import load_gan, save_run
 from .settings import RunExists, Settings, preset_from, resolve_settings
 from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
+from .threads import choose_threads, limited_threads
+
+MIN_FRAME_STEPS = 10      # a short run draws a picture every 10 steps at most, not every step
 
 __all__ = ["Run", "Settings", "resolve_settings", "preset_from", "load_gan", "save_run", "TrainingDiverged",
            "RunExists", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
@@ -36,12 +39,12 @@ class Run:
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
-                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None):
+                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None, threads=None):
         settings = resolve_settings(preset, out=out, seed=seed, backend=backend, data_dir=data_dir, resume=resume,
                                     steps=steps, epochs=epochs, batch_size=batch_size, objective=objective,
                                     pack=pack, dataset=dataset, ema=ema)
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
-        self.progress, self.frames = progress, frames
+        self.progress, self.frames, self.requested_threads = progress, frames, threads
         self._build(settings, data, checkpoint_every)
 
     # -- building the run from its settings ---------------------------------------------------
@@ -63,10 +66,9 @@ class Run:
         self.total_steps = self._total_steps()
         self.schedule = self.preset.schedule(self.gan, self.total_steps, start=self.step)
         self.checkpoint_every = checkpoint_every or max(1, min(1000, self.total_steps // 5))
-        per_epoch = self.stream.steps_per_epoch
-        # Image runs get one sample grid per epoch; 2D runs a fixed number of frames for the GIF.
-        self.frame_every = (per_epoch if (per_epoch and self.preset.epochs)
-                            else max(1, self.total_steps // max(1, self.frames)))
+        self.frame_every = self._frame_every()
+        self.threads = choose_threads(self.gan, self.requested_threads, batch=2 * self.preset.pack)
+        self.config["threads"] = self.threads
         reference = to_numpy(self.gan.images(self.stream.reference()))
         self._reference = reference.reshape(len(reference), -1)
 
@@ -82,6 +84,15 @@ class Run:
         if self.preset.epochs and self.stream.steps_per_epoch:
             return self.preset.epochs * self.stream.steps_per_epoch
         raise ValueError(f"preset {self.preset.name!r} needs --steps (or --epochs for image data)")
+
+    def _frame_every(self):
+        """Steps between pictures: a run measured in epochs draws at the end of every epoch, or of
+        every k-th where that would make more than ``frames`` pictures; one measured in steps draws
+        about ``frames`` pictures, at least MIN_FRAME_STEPS apart."""
+        per_epoch, frames = self.stream.steps_per_epoch, max(1, self.frames)
+        if per_epoch and self.preset.epochs:
+            return per_epoch * -(-self.preset.epochs // frames)
+        return max(MIN_FRAME_STEPS, self.total_steps // frames)
 
     def _resume(self):
         gan, header, arrays = load_gan(self.ckpt_path, self.settings.backend)
@@ -102,7 +113,7 @@ class Run:
         bar = progress_bar(self.total_steps, self.step, self.progress)
         last_good = self.step
         try:
-            with DeferredInterrupt(self.log) as interrupt:
+            with DeferredInterrupt(self.log) as interrupt, limited_threads(self.threads):
                 while self.step < stop and not interrupt.requested:
                     self._one_step(writer, bar, last_good)
                     if self.step % self.checkpoint_every == 0 or self.step == stop:
