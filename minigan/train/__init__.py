@@ -17,7 +17,7 @@ from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse
                      d_wins_warning)
 from .output import MetricsWriter, progress_bar
 from .save import load_gan, save_run
-from .settings import RunExists, Settings, preset_from, resolve_settings
+from .settings import RunExists, Settings, check_data_fits, preset_from, resolve_settings
 from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
 from .threads import choose_threads, limited_threads
 
@@ -39,10 +39,14 @@ class Run:
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
-                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None, threads=None):
+                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None, threads=None,
+                 **model_flags):
+        # model_flags: lr, lr_d, lr_g, beta1, z_dim, width (None = the preset's)
         settings = resolve_settings(preset, out=out, seed=seed, backend=backend, data_dir=data_dir, resume=resume,
                                     steps=steps, epochs=epochs, batch_size=batch_size, objective=objective,
-                                    pack=pack, dataset=dataset, ema=ema)
+                                    pack=pack, dataset=dataset, ema=ema, **model_flags)
+        if data is None:
+            check_data_fits(settings)
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.progress, self.frames, self.requested_threads = progress, frames, threads
         self._build(settings, data, checkpoint_every)
