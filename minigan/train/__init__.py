@@ -13,8 +13,8 @@ import sys
 
 from .. import rng as _rng
 from ..backend import to_backend, to_numpy
-from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_warning, d_wins_streak,
-                     d_wins_warning)
+from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_episode, collapse_spread,
+                     d_wins_streak, d_wins_warning)
 from .output import MetricsWriter, progress_bar
 from .save import load_gan, save_run
 from .settings import RunExists, Settings, check_data_fits, preset_from, resolve_settings
@@ -25,6 +25,12 @@ MIN_FRAME_STEPS = 10      # a short run draws a picture every 10 steps at most, 
 
 __all__ = ["Run", "Settings", "resolve_settings", "preset_from", "load_gan", "save_run", "TrainingDiverged",
            "RunExists", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
+
+
+def say(message):
+    """Print a message on its own line on stderr, above a progress bar if one is showing."""
+    from tqdm.auto import tqdm
+    tqdm.write(message, file=sys.stderr)
 
 
 class Run:
@@ -47,7 +53,7 @@ class Run:
                                     pack=pack, dataset=dataset, ema=ema, **model_flags)
         if data is None:
             check_data_fits(settings)
-        self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        self.log = log or say
         self.progress, self.frames, self.requested_threads = progress, frames, threads
         self._build(settings, data, checkpoint_every)
 
@@ -64,7 +70,7 @@ class Run:
         self.stream = self._make_stream(data)
         self.gan = self.preset.build(settings.backend)
         self.fixed_noise = self.gan.sample_noise(64)
-        self.step, self.diagnostics = 0, {"d_wins_streak": 0}
+        self.step, self.diagnostics = 0, {"d_wins_streak": 0, "collapse_since": None}
         if settings.resume:
             self._resume()
         self.total_steps = self._total_steps()
@@ -115,6 +121,8 @@ class Run:
         stop = self.total_steps if until is None else min(until, self.total_steps)
         writer = MetricsWriter(self.metrics_path, keep_before=self.step)
         bar = progress_bar(self.total_steps, self.step, self.progress)
+        if bar is not None:
+            bar.set_description_str(f"{self.preset.name} -> {self.out}", refresh=False)
         last_good = self.step
         try:
             with DeferredInterrupt(self.log) as interrupt, limited_threads(self.threads):
@@ -150,10 +158,16 @@ class Run:
         if bar is not None:
             bar.update(1)
             if self.step % 10 == 0 or self.step == self.total_steps:
-                bar.set_postfix_str(f"D {record.d_loss:.3f}  G {record.g_loss:.3f}  "
+                bar.set_postfix_str(f"{self._epoch_text()}D {record.d_loss:.3f}  G {record.g_loss:.3f}  "
                                     f"D(x) {record.d_real:.2f}  D(G(z)) {record.d_fake:.2f}")
         if self.step % self.frame_every == 0 or self.step == self.total_steps:
             self.snapshot()
+
+    def _epoch_text(self):
+        if not self.stream.steps_per_epoch:
+            return ""
+        epochs = -(-self.total_steps // self.stream.steps_per_epoch)
+        return f"epoch {min(self.stream.epoch + 1, epochs)}/{epochs}  "
 
     def _watch_discriminator(self, record):
         streak = d_wins_streak(self.diagnostics["d_wins_streak"], record, self.gan.objective)
@@ -166,10 +180,17 @@ class Run:
     def snapshot(self):
         from .. import snapshots
         samples = snapshots.snapshot(self)
-        warning = collapse_warning(self.step, self.total_steps, samples.reshape(len(samples), -1), self._reference)
-        if warning:
-            self.log(warning)
+        flat = samples.reshape(len(samples), -1)
+        spreads = collapse_spread(self.step, self.total_steps, flat, self._reference)
+        what = "point" if flat.shape[1] == 2 else "image"
+        since, message = collapse_episode(self.diagnostics.get("collapse_since"), self.step, spreads, what)
+        self.diagnostics["collapse_since"] = since
+        if message:
+            self.log(message)
 
     def finish(self):
         from .. import snapshots
         snapshots.finish(self)
+        since = self.diagnostics.get("collapse_since")
+        if since is not None:
+            self.log(f"note: the collapse that began at step {since} lasted to the end of the run (step {self.step})")
