@@ -171,7 +171,8 @@ def col2im(cols, x_shape, geom):
     A scatter-add: every column goes back onto the patch it was copied from, and a pixel
     that sat in several patches receives the sum. We add one kernel offset (ki, kj) at a
     time: for a fixed offset each output pixel lands on a different input pixel, so one
-    strided `+=` is safe; the overlaps are summed across the kH*kW offsets.
+    strided `+=` is safe; the overlaps are summed across the kH*kW offsets. (np.add.at
+    would scatter everything in one call, but it is unbuffered and many times slower.)
     """
     xp = get_array_module(cols)
     n, c, h, w = x_shape
