@@ -92,6 +92,7 @@ class Lab:
         else:
             batches = self.real_batches()
             record = self.gan.step(batches if len(batches) > 1 else batches[0])
+            self.stepper.last = None          # a whole step: no stage to highlight
         self._after_step(record)
 
     def _after_step(self, record):
@@ -154,7 +155,7 @@ class Lab:
             if record is not None:
                 self._after_step(record)
             self._frame_key = None
-            return {**self.state(), "stage": self.stepper.last}
+            return {**self.state(), "ran": self.stepper.last}
 
     def reset(self):
         with self.locked():
@@ -190,7 +191,8 @@ class Lab:
         p = self.preset
         d_lr, g_lr = p.learning_rates()
         g_hidden, d_hidden = _hidden(self.gan.G), _hidden(self.gan.D)
-        schedule = (f"linear decay to 0 by step {p.steps or 10000}, held {p.lr_hold:.0%}"
+        hold = f" after {p.lr_hold * (p.steps or 10000):.0f} steps at full rate" if p.lr_hold else ""
+        schedule = (f"linear decay to 0 by step {p.steps or 10000}{hold}"
                     if self.scheduled and p.lr_decay else "constant")
         return {"preset": self.preset_name, "dataset": self.data.name,
                 "objective": self.overrides.get("objective", p.objective), "d_lr": d_lr, "g_lr": g_lr,

@@ -51,7 +51,7 @@ class StageStepper:
 
     def advance(self):
         """Run the next stage; returns (finished record or None, the stage's numbers)."""
-        name = STAGES[self.index][0]
+        name, critic = STAGES[self.index][0], self.critic
         numbers = getattr(self, "_" + name)()
         finished = None
         gan = self.lab.gan
@@ -63,7 +63,7 @@ class StageStepper:
         else:
             self.index += 1
         self.last = {"stage": name, "title": dict((s[0], s[1]) for s in STAGES)[name],
-                     "critic": self.critic, "numbers": numbers}
+                     "critic": critic, "numbers": numbers}
         return finished, numbers
 
     def _d_on_real(self):
