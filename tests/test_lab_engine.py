@@ -42,9 +42,9 @@ def test_five_stages_are_one_step(make_lab, n_critic):
         names = []
         while True:
             answer = staged.stage()
-            names.append(answer["stage"]["stage"])
+            names.append(answer["ran"]["stage"])
             staged.frame()               # drawing between stages must not disturb the step
-            if answer["stage"]["stage"] == "g_update":
+            if answer["ran"]["stage"] == "g_update":
                 break
         whole.step()
         expected = [s[0] for s in STAGES[:3]] * n_critic + [s[0] for s in STAGES[3:]]
@@ -56,7 +56,7 @@ def test_five_stages_are_one_step(make_lab, n_critic):
 
 def test_stage_numbers_tell_the_lesson(make_lab):
     lab = make_lab()
-    numbers = [lab.stage()["stage"]["numbers"] for _ in STAGES]
+    numbers = [lab.stage()["ran"]["numbers"] for _ in STAGES]
     real, fake, d_update, g_step, g_update = numbers
     assert fake["d_loss = real + fake"] == pytest.approx(real["d_loss_real"] + fake["d_loss_fake"])
     assert d_update["|change of D's weights|"] > 0
