@@ -23,10 +23,11 @@ def api(tmp_path_factory):
     lab.close()
 
 
-def call(url, path, body=None, raw=None, method=None):
+def call(url, path, body=None, raw=None, method=None, kind="application/json"):
     """(status, parsed JSON or bytes) of one request."""
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(url + path.lstrip("/"), data=data, method=method or ("GET" if data is None else "POST"))
+    request = urllib.request.Request(url + path.lstrip("/"), data=data, method=method or ("GET" if data is None else "POST"),
+                                     headers={"Content-Type": kind})
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             status, payload, kind = answer.status, answer.read(), answer.headers["Content-Type"]
@@ -51,6 +52,15 @@ def test_unknown_paths_are_404(api, path):
     assert status == 404 and "error" in answer
 
 
+def test_grid25_lab():
+    lab = Lab("grid25")
+    try:
+        frame = lab.frame()
+        assert frame["modes"]["n_modes"] == 25 and frame["extent"][1] > 4
+    finally:
+        lab.close()
+
+
 def test_state_lists_the_librarys_choices(api):
     status, state = call(api[0], "/api/state")
     assert status == 200
@@ -69,7 +79,7 @@ def test_step_stage_play_and_frame(api):
     time.sleep(0.5)
     assert call(url, "/api/play", {"playing": False})[1]["playing"] is False
     status, frame = call(url, "/api/frame")
-    assert status == 200 and frame["step"] > step + 1 and len(frame["heat"]) == 32 * 32
+    assert status == 200 and frame["step"] > step + 1 and len(frame["heat"]) == 24 * 24
 
 
 def test_settings_layer_reset_export(api, capsys):
@@ -120,6 +130,11 @@ def test_bad_layer_queries(api):
 def test_a_body_too_large_is_refused(api):
     status, answer = call(api[0], "/api/settings", raw=b" " * ((1 << 20) + 1))
     assert status == 413 and "too large" in answer["error"]
+
+
+def test_a_body_that_is_not_json_typed_is_refused(api):
+    status, answer = call(api[0], "/api/reset", raw=b"{}", kind="text/plain")
+    assert status == 415 and "must be JSON" in answer["error"]
 
 
 def test_post_to_unknown_path_is_404(api):

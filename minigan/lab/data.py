@@ -25,7 +25,9 @@ class LabData:
 
     def reference(self, n=240):
         """A fixed set of real points to draw on the plane (the same in every frame)."""
-        return self.sample(n, np.random.default_rng(0))
+        if getattr(self, "_reference", None) is None or len(self._reference) != n:
+            self._reference = self.sample(n, np.random.default_rng(0))
+        return self._reference
 
     def extent(self, margin=0.15):
         """The plane's box (xmin, xmax, ymin, ymax): the data's bounding box, padded, made square."""

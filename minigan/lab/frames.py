@@ -11,7 +11,7 @@ from ..backend import to_backend, to_numpy
 from ..nn.base import eval_mode
 from ..snapshots import d_opinion, generator_arrows
 
-HEAT_SIZE = 32        # heat-map cells per side: 1,024 points through D per frame
+HEAT_SIZE = 24        # heat-map cells per side: 576 points through D per frame (drawn smoothed)
 N_FAKE = 240          # generated points drawn on the plane
 
 

@@ -64,6 +64,10 @@ class Handler(BaseHTTPRequestHandler):
                   "/api/export": lambda body: lab.export()}
         if url.path not in routes:
             return self._json(404, {"error": f"no such request: POST {url.path}"})
+        # Only JSON bodies: a browser sends those cross-origin only after asking (CORS), which this
+        # server never grants, so another web site cannot drive the lab through the user's browser.
+        if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            return self._json(415, {"error": "POST bodies must be JSON (Content-Type: application/json)"})
         length = self.headers.get("Content-Length", "0")
         if not length.isdigit() or int(length) > (1 << 20):
             return self._json(413 if length.isdigit() else 400,

@@ -37,7 +37,7 @@ async function ask(path, body) {
   }
 }
 
-// -- the frame loop: ask for a frame, draw it, ask again (about 20 a second at most) ----------
+// -- the frame loop: ask for a frame, draw it, ask again (15 a second at most) ------------------
 async function poll() {
   const started = performance.now();
   try {
@@ -46,7 +46,7 @@ async function poll() {
   } catch (err) {
     say(`lost the server: ${err.message}`, true);
   }
-  setTimeout(poll, Math.max(0, 50 - (performance.now() - started)));
+  setTimeout(poll, Math.max(0, 66 - (performance.now() - started)));
 }
 
 function drawFrame(frame) {
