@@ -10,6 +10,7 @@ import pytest
 
 from minigan.cli import main
 from minigan.lab import Lab
+from minigan.lab.pool import Labs, NoSuchModel
 from minigan.lab.server import host_warning, serve_in_thread
 
 
@@ -119,6 +120,32 @@ def test_bad_requests_get_a_message_and_keep_the_state(api, path, raw, message):
     assert status == 400 and message in answer["error"]
     after = call(url, "/api/state")[1]
     assert (after["step"], after["settings"]) == (before["step"], before["settings"])
+
+
+def test_each_page_gets_a_model_of_its_own(api):
+    url, lab = api
+    status, answer = call(url, "/api/new", {})
+    assert status == 200
+    mine = f"?lab={answer['lab']}"
+    before = call(url, "/api/state")[1]["step"]
+    assert call(url, "/api/step" + mine, {})[1]["step"] == 1
+    assert call(url, "/api/settings" + mine, {"objective": "hinge"})[1]["settings"]["objective"] == "hinge"
+    assert call(url, "/api/frame" + mine)[1]["step"] == 0
+    assert call(url, "/api/state")[1]["step"] == before            # model "0" untouched
+    status, answer = call(url, "/api/step?lab=77", {})
+    assert status == 404 and "no model '77'" in answer["error"]
+
+
+def test_models_past_the_limit_close_the_oldest():
+    labs = Labs("ring8", limit=2)
+    try:
+        first, second = labs.new(), labs.new()
+        with pytest.raises(NoSuchModel):
+            labs.get("0")
+        a, b = labs.get(first), labs.get(second)
+        assert all((p.data == q.data).all() for p, q in zip(a.gan.G.parameters(), b.gan.G.parameters()))
+    finally:
+        labs.close()
 
 
 def test_bad_layer_queries(api):

@@ -204,3 +204,19 @@ def test_draw_a_distribution_and_train_on_it(browser, tmp_path):
 def test_export_png(browser):
     click(browser, "export-png")
     assert js(browser, "window.lab.lastPng").startswith("data:image/png;base64,")
+
+
+def test_a_second_page_trains_a_model_of_its_own(browser, server):
+    first, step = js(browser, "window.lab.model"), js(browser, "window.lab.frame.step")
+    original = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        browser.get(server)
+        wait_for(browser, "return window.lab && window.lab.frame !== null && window.lab.state !== null", 30)
+        assert js(browser, "window.lab.model") != first
+        click(browser, "one-step")
+        wait_for(browser, "return window.lab.frame.step === 1", 10)
+    finally:
+        browser.close()
+        browser.switch_to.window(original)
+    assert js(browser, "window.lab.frame.step") == step

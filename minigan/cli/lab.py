@@ -20,18 +20,18 @@ def add_parser(sub):
 
 @friendly
 def run(args):
-    from ..lab import Lab
+    from ..lab.pool import Labs
     from ..lab.server import host_warning, main_loop, make_server
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be 0..65535, got {args.port}", 2)
     warning = host_warning(args.host)
     if warning:
         print(warning, file=sys.stderr)
-    lab = Lab(args.preset, seed=args.seed, out=args.out)
+    labs = Labs(args.preset, seed=args.seed, out=args.out)
     try:
-        server = make_server(lab, args.host, args.port)
+        server = make_server(labs, args.host, args.port)
     except OSError as err:
-        lab.close()
+        labs.close()
         raise UserError(f"cannot listen on {args.host}:{args.port} ({err.strerror or err})", 2) from None
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     url = f"http://{host}:{server.server_port}/"

@@ -30,16 +30,19 @@ from .stages import STAGES, StageStepper
 
 MODES_EVERY = 100     # steps between two measurements of mode coverage
 MODES_SAMPLES = 2500  # samples per measurement, as PacGAN (and `minigan evaluate`) count them
+# Weights are drawn from the library's global generator: one model is built at a time, so that a
+# seed gives the same model while other pages build theirs.
+_BUILDING = threading.Lock()
 
 
 class Lab:
     """A GAN on a 2D data set that the page plays, steps, changes, inspects and exports."""
 
-    def __init__(self, preset="ring8", seed=0, out="lab-exports"):
+    def __init__(self, preset="ring8", seed=0, out="lab-exports", name="0"):
         if get_preset(preset).dataset not in MIXTURES:
             raise ValueError(f"the lab trains the 2D presets ({', '.join(sorted(MIXTURES))}); "
                              f"{preset!r} trains on {get_preset(preset).dataset!r}")
-        self.preset_name, self.seed, self.out = preset, int(seed), out
+        self.preset_name, self.seed, self.out, self.name = preset, int(seed), out, name
         self.overrides = {}       # preset fields changed from the page (a checkpoint records these)
         self.data = LabData(get_preset(preset).dataset)
         self.lock = threading.Lock()
@@ -54,8 +57,9 @@ class Lab:
     def _build(self):
         """A fresh GAN from the preset and the overrides, seeded, at step 0."""
         self.preset = preset_from(self.preset_name, self.overrides)
-        _rng.seed(self.seed)                     # G's and D's initial weights
-        self.gan = self.preset.build("numpy")
+        with _BUILDING:
+            _rng.seed(self.seed)                 # G's and D's initial weights
+            self.gan = self.preset.build("numpy")
         self.rng = np.random.default_rng(self.seed)
         self.gan.rng = self.rng                  # noise, real batches and penalties draw from the lab's own
         self.scheduled = "lr" not in self.overrides
@@ -269,7 +273,7 @@ class Lab:
         """Save the model as a checkpoint `minigan sample` and `minigan evaluate` read; returns its path."""
         with self.locked():
             step = self.gan.step_count
-            path = os.path.join(self.out, f"lab-{self.preset_name}-step{step:07d}.npz")
+            path = os.path.join(self.out, f"lab-{self.preset_name}-model{self.name}-step{step:07d}.npz")
             config = {"preset": self.preset_name, "overrides": dict(self.overrides), "seed": self.seed,
                       "backend": "numpy", "data_dir": None}
             if self.data.points is not None:
@@ -332,7 +336,8 @@ def _trial(name, overrides):
     """The preset the overrides describe, built once to prove it can be; BadRequest if not."""
     try:
         preset = preset_from(name, overrides)
-        preset.build("numpy")
+        with _BUILDING:
+            preset.build("numpy")
     except (ValueError, TypeError) as err:
         raise BadRequest(f"these settings do not make a model: {err}") from None
     if preset.pack > 1 and preset.batch_size % preset.pack:

@@ -1,6 +1,8 @@
 """The lab's web server: the standard library's ThreadingHTTPServer, the page's files, a JSON API.
 
     GET  /                      the page (static/index.html); GET /static/NAME its scripts and style
+    POST /api/new               a model of the page's own: {"lab": NAME}; the requests below take
+                                ?lab=NAME (without it, they drive model "0", made at start)
     GET  /api/state             settings, choices, layers, where training stands
     GET  /api/frame             the compact frame the page draws (polled several times a second)
     GET  /api/layer?name=D/0    histograms of one layer's weights and gradients
@@ -10,7 +12,8 @@
     POST /api/reset             a new model, same settings
     POST /api/export            save a checkpoint; answers with its path
 
-A refused request answers 400 with {"error": "..."}; the model and its state are kept.
+A refused request answers 400 with {"error": "..."} (404 for an unknown model); the model and its
+state are kept.
 """
 import json
 import mimetypes
@@ -21,6 +24,7 @@ from importlib import resources
 from urllib.parse import parse_qs, urlparse
 
 from .config import BadRequest, check_settings, options, parse_body
+from .pool import Labs, NoSuchModel
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -33,7 +37,7 @@ def static_files():
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "minigan-lab"
-    lab = None          # set by make_server
+    labs = None         # set by make_server
     files = {}
 
     def log_message(self, fmt, *args):   # a request per frame would flood the terminal
@@ -42,10 +46,11 @@ class Handler(BaseHTTPRequestHandler):
     # -- routing -----------------------------------------------------------------------------
     def do_GET(self):
         url = urlparse(self.path)
-        lab = self.lab
-        routes = {"/api/state": lambda: {**lab.state(), "options": options()},
-                  "/api/frame": lab.frame,
-                  "/api/layer": lambda: lab.layer(_one(parse_qs(url.query), "name"))}
+        query = parse_qs(url.query)
+        lab = self._model(query)
+        routes = {"/api/state": lambda: {**lab().state(), "options": options()},
+                  "/api/frame": lambda: lab().frame(),
+                  "/api/layer": lambda: lab().layer(_one(query, "name"))}
         if url.path in routes:
             return self._answer(routes[url.path])
         name = "index.html" if url.path in ("/", "/index.html") else url.path.removeprefix("/static/")
@@ -55,13 +60,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlparse(self.path)
-        lab = self.lab
-        routes = {"/api/play": lambda body: lab.play(_playing(body)),
-                  "/api/step": lambda body: lab.step(),
-                  "/api/stage": lambda body: lab.stage(),
-                  "/api/settings": lambda body: lab.change(check_settings(body)),
-                  "/api/reset": lambda body: lab.reset(),
-                  "/api/export": lambda body: lab.export()}
+        query = parse_qs(url.query)
+        lab = self._model(query)
+        routes = {"/api/new": lambda body: {"lab": self.labs.new()},
+                  "/api/play": lambda body: lab().play(_playing(body)),
+                  "/api/step": lambda body: lab().step(),
+                  "/api/stage": lambda body: lab().stage(),
+                  "/api/settings": lambda body: lab().change(check_settings(body)),
+                  "/api/reset": lambda body: lab().reset(),
+                  "/api/export": lambda body: lab().export()}
         if url.path not in routes:
             return self._json(404, {"error": f"no such request: POST {url.path}"})
         # Only JSON bodies: a browser sends those cross-origin only after asking (CORS), which this
@@ -75,10 +82,17 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(length))
         self._answer(lambda: routes[url.path](parse_body(raw)))
 
+    def _model(self, query):
+        """A function returning the model the request names (looked up when the route runs, so
+        that an unknown name becomes a 404 answer)."""
+        return lambda: self.labs.get(query.get("lab", [None])[0])
+
     # -- answers -----------------------------------------------------------------------------
     def _answer(self, make):
         try:
             self._json(200, make())
+        except NoSuchModel as err:
+            self._json(404, {"error": str(err)})
         except BadRequest as err:
             self._json(400, {"error": str(err)})
         except OSError as err:          # e.g. the export folder cannot be written
@@ -117,9 +131,12 @@ def _playing(body):
     return playing
 
 
-def make_server(lab, host="127.0.0.1", port=8765):
-    """A server for ``lab`` (not yet serving); port 0 picks a free port (server.server_port)."""
-    handler = type("LabHandler", (Handler,), {"lab": lab, "files": static_files()})
+def make_server(labs, host="127.0.0.1", port=8765):
+    """A server for ``labs`` (a Labs, or one Lab as its model "0"), not yet serving; port 0 picks a
+    free port (server.server_port)."""
+    if not isinstance(labs, Labs):
+        labs = Labs(labs.preset_name, labs.seed, labs.out, first=labs)
+    handler = type("LabHandler", (Handler,), {"labs": labs, "files": static_files()})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
@@ -147,4 +164,4 @@ def main_loop(server, log=lambda m: print(m, file=sys.stderr)):
         log("stopped")
     finally:
         server.server_close()
-        server.RequestHandlerClass.lab.close()
+        server.RequestHandlerClass.labs.close()

@@ -4,6 +4,7 @@
 
 const $ = id => document.getElementById(id);
 const lab = {              // the page's state; window.lab lets a test read it
+  model: null,             // this page's model on the server (each page trains its own)
   state: null, frame: null, options: null,
   drawTimes: [], fps: 0, framesDrawn: 0, drawing: null, stageNumbers: {},
 };
@@ -12,6 +13,7 @@ window.lab = lab;
 async function api(path, body) {
   const init = body === undefined ? {} :
     {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+  if (lab.model !== null) path += (path.includes("?") ? "&" : "?") + `lab=${lab.model}`;
   const answer = await fetch(path, init);
   const data = await answer.json();
   if (!answer.ok) throw new Error(data.error || `HTTP ${answer.status}`);
@@ -181,6 +183,7 @@ function showSettings(settings) {
   }
   $("schedule").textContent = `Learning-rate schedule: ${settings.schedule}.`;
   $("preset").textContent = `preset ${settings.preset}`;
+  $("model").textContent = `model ${lab.model}`;
 }
 
 function showState(state) {
@@ -249,8 +252,20 @@ function exportPng() {
   link.click();
 }
 
+// The page's own model: the one named in the address (#lab=N, kept over a reload), else a new one.
+async function attach() {
+  const named = new URLSearchParams(location.hash.slice(1)).get("lab");
+  if (named !== null) {
+    lab.model = named;
+    try { return await api("/api/state"); } catch (err) { lab.model = null; }
+  }
+  lab.model = (await api("/api/new", {})).lab;
+  history.replaceState(null, "", `#lab=${lab.model}`);
+  return api("/api/state");
+}
+
 async function start() {
-  const state = await api("/api/state");
+  const state = await attach();
   lab.options = state.options;
   buildStages(state.stages);
   fillControls(state.options, state.settings);
