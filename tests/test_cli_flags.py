@@ -6,7 +6,7 @@ import pytest
 
 import minigan
 from minigan import checkpoint
-from minigan.cli import build_parser, main
+from minigan.cli import COMMANDS, build_parser, main
 from minigan.presets import PRESETS
 from minigan.train import Run
 
@@ -38,7 +38,7 @@ def _subparsers():
     return sub.choices
 
 
-@pytest.mark.parametrize("command", ["train", "sample", "evaluate", "inpaint", "gradcheck", "bench"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_flag_of_every_command_says_what_it_does_and_its_default(command):
     parser = _subparsers()[command]
     for action in parser._actions:
