@@ -50,9 +50,41 @@ def snapshot(run):
     return samples
 
 
+def layer_label(layer):
+    """A layer in a few words for a legend: "dense 32->512", "convT 128->64", "BN 64"."""
+    from . import nn
+    while isinstance(layer, nn.SpectralNorm):
+        layer = layer.layer
+    w = getattr(layer, "weight", None)
+    shape = tuple(w.data.shape) if w is not None else ()
+    if isinstance(layer, nn.Dense):
+        return f"dense {shape[0]}->{shape[1]}"
+    if isinstance(layer, nn.ConvTranspose2d):
+        return f"convT {shape[0]}->{shape[1]}"
+    if isinstance(layer, nn.Conv2d):
+        return f"conv {shape[1]}->{shape[0]}"
+    if "BatchNorm" in type(layer).__name__:
+        return f"BN {shape[0]}"
+    return type(layer).__name__
+
+
+def layer_labels(gan):
+    """{"G/0": "G dense 32->512", ...}: a legend label for each gradient-norm column a run logs."""
+    labels = {}
+    for who, model in (("G", gan.G), ("D", gan.D)):
+        for name, _ in model.named_parameters():
+            path = name.rpartition(".")[0]
+            layer = model
+            for token in path.split(".") if path else []:
+                layer = dict(layer.named_children())[token]
+            labels[f"{who}/{path or name}"] = f"{who} {layer_label(layer)}"
+    return labels
+
+
 def finish(run):
     """Curves, the last frame under a plain name, and the GIF of all frames."""
-    viz.plot_curves(run.metrics_path, os.path.join(run.out, "curves.png"))
+    viz.plot_curves(run.metrics_path, os.path.join(run.out, "curves.png"),
+                    critic=not run.gan.objective.probabilities, layer_names=layer_labels(run.gan))
     for folder, last, gif in (("frames", "field.png", "training.gif"), ("samples", "samples.png", "samples.gif")):
         frames = sorted(glob.glob(os.path.join(run.out, folder, "*.png")))
         if frames:

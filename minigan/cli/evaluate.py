@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from . import UserError, add_checkpoint, friendly, positive
-from .sample import generate
+from .sample import generate, run_dataset
 
 
 def add_parser(sub):
@@ -28,8 +28,7 @@ def run(args):
     from ..data import MIXTURES, get_mixture
     from ..metrics import mode_metrics
     samples, header = generate(args, args.n)
-    from ..presets import get_preset
-    dataset = header["config"].get("overrides", {}).get("dataset") or get_preset(header["config"]["preset"]).dataset
+    dataset = run_dataset(header)
     if dataset in ("digits", "mnist", "fashion-mnist"):
         return _evaluate_images(args, samples, header, dataset)
     if dataset not in MIXTURES:

@@ -1,6 +1,8 @@
 """``minigan inpaint``: fill the missing pixels of images by searching the generator's latent space."""
 import os
 
+import numpy as np
+
 from . import UserError, add_checkpoint, friendly, positive
 
 
@@ -52,8 +54,16 @@ def run(args):
                         f"{args.checkpoint} draws {shape}", 2)
     result = inpaint(gan.G, gan.D, images, mask, gan.z_dim, steps=args.steps, lam=args.lam)
     write_images(args.out, result.blended)
+    wrote = args.out
+    if args.out.lower().endswith(".png"):   # the picture to look at: before, the hole, after
+        from .. import viz
+        compare = os.path.splitext(args.out)[0] + "_side_by_side.png"
+        hidden = np.where(mask > 0, images, 0.0)     # missing pixels shown mid-grey
+        viz.side_by_side_figure({"original": images, "masked input": hidden, "inpainted": result.blended},
+                                compare)
+        wrote += f" and {compare} (original, masked input, result)"
     context = result.history["contextual"]
     missing = int((mask == 0).sum()) // len(images)
     print(f"inpainted {len(images)} image(s) of shape {shape}, about {missing} missing pixels each, in "
-          f"{args.steps} steps: contextual loss {context[0].mean():.2f} -> {context[-1].mean():.2f}; wrote {args.out}")
+          f"{args.steps} steps: contextual loss {context[0].mean():.2f} -> {context[-1].mean():.2f}; wrote {wrote}")
     return 0

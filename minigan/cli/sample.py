@@ -59,6 +59,26 @@ def generate(args, n, interpolate=None):
     return np.concatenate(chunks).astype(np.float32), header
 
 
+def run_dataset(header):
+    """The data set a checkpoint's run trained on (a --dataset given then, else its preset's)."""
+    from ..presets import get_preset
+    config = header["config"]
+    return config.get("overrides", {}).get("dataset") or get_preset(config["preset"]).dataset
+
+
+def _save_points(args, samples, header):
+    """2D samples over real points of the run's mixture; --interpolate draws each walk as a path."""
+    from .. import viz
+    from ..data import get_mixture
+    real = get_mixture(run_dataset(header)).sample(max(500, len(samples)), rng=np.random.default_rng(0))
+    if args.interpolate:
+        paths = samples.reshape(args.n, args.interpolate, 2)
+        viz.save_field(args.out, real, samples, paths=paths,
+                       title=f"{args.n} latent walks of {args.interpolate} steps ({len(samples)} points)")
+    else:
+        viz.save_field(args.out, real, samples, title=f"{len(samples)} samples")
+
+
 @friendly
 def run(args):
     ext = os.path.splitext(args.out)[1].lower()
@@ -69,13 +89,13 @@ def run(args):
     if ext == ".npy":
         np.save(args.out, samples)
     elif samples.ndim == 2:
-        from .. import viz
-        viz.save_field(args.out, samples, samples, title=f"{args.n} samples")
+        _save_points(args, samples, header)
     else:
         from .. import viz
         from ..presets import get_preset
-        per_class_rows = args.label is None and get_preset(header["config"]["preset"]).conditional
-        nrow = args.interpolate or (-(-args.n // 10) if per_class_rows else None)
-        viz.save_image_grid(samples, args.out, nrow=nrow, scale=max(1, 112 // samples.shape[-1]))
+        if args.label is None and get_preset(header["config"]["preset"]).conditional:
+            viz.labelled_grid_figure(samples, list(range(10)), args.out, title="one row per class asked for")
+        else:
+            viz.save_image_grid(samples, args.out, nrow=args.interpolate, scale=max(1, 112 // samples.shape[-1]))
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {args.out}")
     return 0

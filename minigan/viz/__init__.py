@@ -16,8 +16,10 @@ Who owns the figure:
 from .base import FAKE_COLOR, FIELD_CMAP, REAL_COLOR
 from .curves import load_metrics, plot_curves, plot_mode_histogram
 from .field import default_extent, field_figure, save_field
-from .images import figure_to_array, image_grid, save_gif, save_image_grid
+from .images import (figure_to_array, image_grid, labelled_grid_figure, save_gif, save_image_grid,
+                     side_by_side_figure)
 
 __all__ = ["FAKE_COLOR", "FIELD_CMAP", "REAL_COLOR", "default_extent", "field_figure", "save_field",
-           "figure_to_array", "save_gif", "image_grid", "save_image_grid", "load_metrics", "plot_curves",
+           "figure_to_array", "save_gif", "image_grid", "save_image_grid", "labelled_grid_figure",
+           "side_by_side_figure", "load_metrics", "plot_curves",
            "plot_mode_histogram"]

@@ -58,15 +58,20 @@ def _plot_trace(ax, step, y, window, label, positive=False, **style):
     ax.plot(s, _smooth(v, window), linewidth=1.6, label=label, **style)
 
 
-def plot_curves(metrics, path=None, smooth=None):
+def plot_curves(metrics, path=None, smooth=None, critic=False, layer_names=None):
     """Plot a training run in three panels and return the Figure; save a PNG when ``path`` is given.
 
     ``metrics`` (path to ``metrics.csv``, list of dicts or dict of lists) needs ``step`` and
     may have ``d_loss``, ``g_loss``, ``d_real`` (mean D(x)), ``d_fake`` (mean D(G(z))) and any
     number of gradient-norm columns ``gnorm/D/<layer>`` and ``gnorm/G/<layer>``; other columns
     are ignored. Panels: the two losses; D's outputs on real and generated batches; gradient
-    norms per layer on a log axis (G solid, D dashed). Each curve is a moving average over
-    ``smooth`` logged rows (default: about 1/50 of them) drawn over its faint raw trace.
+    norms per layer on a log axis (G solid blues, D dashed reds). Each curve is a moving average
+    over ``smooth`` logged rows (default: about 1/50 of them) drawn over its faint raw trace.
+
+    ``critic``: D is a critic (WGAN, hinge) whose outputs are unbounded scores, not probabilities,
+    so the middle panel shows the scores and their gap, without the 0.5 line of equilibrium.
+    ``layer_names``: legend labels for the gradient-norm columns, {"G/0": "G dense 32->512", ...}
+    (``layer_labels`` in minigan.snapshots makes them from a GAN).
     """
     cols = load_metrics(metrics)
     if "step" not in cols:
@@ -87,17 +92,10 @@ def plot_curves(metrics, path=None, smooth=None):
     ax_loss.set_ylabel("loss")
     ax_loss.set_title("losses")
 
-    for name, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), generated")):
-        if name in cols:
-            _plot_trace(ax_d, step, cols[name], window, label)
-    # At the game's equilibrium D cannot tell the two apart and outputs 0.5 for both.
-    ax_d.axhline(0.5, color="grey", linestyle=":", linewidth=1)
-    ax_d.set_ylabel("mean D output")
-    ax_d.set_title("discriminator outputs")
-
-    _plot_gradient_norms(ax_g, cols, step, window)
+    _plot_outputs(ax_d, cols, step, window, critic)
+    _plot_gradient_norms(ax_g, cols, step, window, layer_names or {})
     ax_g.set_ylabel("gradient norm")
-    ax_g.set_title("gradient norms per layer (G solid, D dashed)")
+    ax_g.set_title("gradient norms per layer (G solid blues, D dashed reds)")
     ax_g.set_xlabel("step")
 
     for ax in (ax_loss, ax_d, ax_g):
@@ -110,18 +108,46 @@ def plot_curves(metrics, path=None, smooth=None):
     return fig
 
 
-def _plot_gradient_norms(ax, cols, step, window):
-    """Every gnorm/G/<layer> and gnorm/D/<layer> column on a log axis, G solid and D dashed."""
+def _plot_outputs(ax, cols, step, window, critic):
+    """D's mean output on real and generated batches: probabilities, or a critic's scores."""
+    if critic:
+        labels = (("d_real", "critic score, real"), ("d_fake", "critic score, generated"))
+    else:
+        labels = (("d_real", "D(x), real"), ("d_fake", "D(G(z)), generated"))
+    for name, label in labels:
+        if name in cols:
+            _plot_trace(ax, step, cols[name], window, label)
+    if critic:
+        # A critic's scores have no fixed scale; the gap between them is what it estimates.
+        ax.set_ylabel("mean critic score")
+        ax.set_title("critic's scores (the gap estimates the distance between real and generated)")
+    else:
+        # At the game's equilibrium D cannot tell the two apart and outputs 0.5 for both.
+        ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+        ax.set_ylabel("mean D output")
+        ax.set_title("discriminator outputs")
+
+
+def _shades(cmap_name, n):
+    """n distinct shades of one colour map, light to dark, none too pale to see."""
+    from matplotlib import colormaps
+    cmap = colormaps[cmap_name]
+    return [cmap(0.45 + 0.5 * i / max(1, n - 1)) for i in range(n)]
+
+
+def _plot_gradient_norms(ax, cols, step, window, layer_names):
+    """Every gnorm/G/<layer> and gnorm/D/<layer> column on a log axis: G solid in blues, D dashed
+    in reds, so that no G curve shares a colour with a D curve."""
     # Columns keep the order they were logged in, which is the layers' order in the network.
     gnorms = [k for k in cols if k.startswith(("gnorm/G/", "gnorm/D/"))]
-    seen = {"G": 0, "D": 0}
+    nets = {net: [k for k in gnorms if k.startswith(f"gnorm/{net}/")] for net in ("G", "D")}
+    colors = {net: dict(zip(names, _shades("Blues" if net == "G" else "Reds", len(names))))
+              for net, names in nets.items()}
     for name in gnorms:
         _, net, layer = name.split("/", 2)
-        # One colour cycle per network: G's first layer and D's first layer share a colour.
-        color = f"C{seen[net] % 10}"
-        seen[net] += 1
-        _plot_trace(ax, step, cols[name], window, f"{net} {layer}", positive=True,
-                    color=color, linestyle="-" if net == "G" else "--")
+        label = layer_names.get(f"{net}/{layer}", f"{net} {layer}")
+        _plot_trace(ax, step, cols[name], window, label, positive=True,
+                    color=colors[net][name], linestyle="-" if net == "G" else "--")
     if gnorms:
         ax.set_yscale("log")
     else:

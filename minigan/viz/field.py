@@ -23,7 +23,8 @@ def default_extent(real, margin=0.15):
     return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
 
 
-def field_figure(real, fake, d_fn=None, arrows=None, extent=None, ax=None, title=None, resolution=120):
+def field_figure(real, fake, d_fn=None, arrows=None, extent=None, ax=None, title=None, resolution=120,
+                 paths=None):
     """Draw a GAN-Lab-style picture of the 2D game and return the Axes.
 
     real, fake  (N, 2) arrays: data points (green) and generated points (purple).
@@ -40,6 +41,8 @@ def field_figure(real, fake, d_fn=None, arrows=None, extent=None, ax=None, title
                 It ignores the generated points on purpose: across the frames of an animation
                 the view must stay still while the fake points travel.
     resolution  grid points per side for the heat map (resolution**2 calls of D in one batch).
+    paths       optional (K, T, 2): K walks of T generated points each (e.g. a latent
+                interpolation), each drawn as a line from its first point to its last.
     """
     real = _points(real, "real")
     fake = _points(fake, "fake")
@@ -58,6 +61,10 @@ def field_figure(real, fake, d_fn=None, arrows=None, extent=None, ax=None, title
 
     if arrows is not None:
         _draw_arrows(ax, fake, arrows, size=0.06 * max(xmax - xmin, ymax - ymin))
+    if paths is not None:
+        for i, path in enumerate(np.asarray(to_numpy(paths), dtype=np.float64)):
+            ax.plot(path[:, 0], path[:, 1], color="black", linewidth=1, alpha=0.7, zorder=4,
+                    label="latent walk" if i == 0 else None)
 
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)

@@ -104,3 +104,56 @@ def save_image_grid(images, path, nrow=None, scale=1):
     path = prepare_path(path)
     im.save(path, format="PNG")
     return path
+
+
+def _grid_axes(fig, grid, title=None):
+    """One axes showing a uint8 grid picture pixel for pixel, without ticks."""
+    ax = fig.add_subplot()
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def labelled_grid_figure(images, row_labels, path=None, title=None):
+    """A grid with one row per label (e.g. a conditional GAN's classes), each row named at its left.
+
+    ``images`` (N, C, H, W) are laid out len(row_labels) rows of N / len(row_labels). Returns the
+    Figure (built outside pyplot); saved as a PNG when ``path`` is given."""
+    from .base import agg_figure
+    x = np.asarray(to_numpy(images))
+    rows = len(row_labels)
+    per_row = -(-len(x) // rows)
+    grid = image_grid(x, nrow=per_row)
+    fig = agg_figure((max(3.0, 0.45 * per_row + 1), max(2.0, 0.45 * rows + 0.6)))
+    ax = _grid_axes(fig, grid, title)
+    pad, h = 2, x.shape[-2]
+    ax.set_yticks([pad + i * (h + pad) + h / 2 for i in range(rows)])
+    ax.set_yticklabels([str(label) for label in row_labels])
+    ax.set_ylabel("class")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(prepare_path(path), format="png", dpi=100)
+    return fig
+
+
+def side_by_side_figure(columns, path=None):
+    """Images compared column by column: ``columns`` is {title: images (N, C, H, W)}, each the
+    same N; row i shows image i of every column. Returns the Figure; saves a PNG given ``path``."""
+    from .base import agg_figure
+    titles, arrays = list(columns), [np.asarray(to_numpy(a)) for a in columns.values()]
+    n = len(arrays[0])
+    fig = agg_figure((2.2 * len(arrays), max(2.2, 1.6 * min(n, 8) + 0.6)))
+    for col, (title, a) in enumerate(zip(titles, arrays)):
+        ax = fig.add_subplot(1, len(arrays), col + 1)
+        grid = image_grid(a, nrow=1)
+        ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(prepare_path(path), format="png", dpi=100)
+    return fig
