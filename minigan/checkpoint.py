@@ -21,6 +21,13 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be read; the message names the file and the problem."""
 
 
+def current_umask():
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save(path, arrays, header):
     """Write ``arrays`` (name -> array) and ``header`` (JSON-serialisable dict) to ``path`` atomically."""
     path = os.fspath(path)
@@ -31,6 +38,7 @@ def save(path, arrays, header):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".npz.tmp", dir=directory)
     try:
+        os.chmod(tmp, 0o666 & ~current_umask())   # mkstemp makes 0600; a checkpoint is a file like any other
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **payload)
             f.flush()

@@ -1,6 +1,6 @@
 """The guards a learner needs around the training step: a loss or gradient that turns NaN or
 Inf stops the run; a discriminator that wins outright, and samples that collapse towards one
-point, are warned about; Ctrl-C stops after the current step, so that the checkpoint is exact.
+point, are warned about; Ctrl-C (or SIGTERM) stops after the current step, so that the checkpoint is exact.
 """
 import math
 import signal
@@ -57,24 +57,30 @@ def collapse_warning(step, total_steps, samples, reference):
 
 
 class DeferredInterrupt:
-    """Turn the first Ctrl-C into a request to stop after the current step, so the checkpoint
-    written then is exact; a second Ctrl-C interrupts at once."""
+    """Turn the first Ctrl-C (SIGINT) or SIGTERM into a request to stop after the current step, so
+    the checkpoint written then is exact; a second one interrupts at once. ``requested`` names the
+    signal that asked ("Ctrl-C" or "SIGTERM"), or is None."""
+
+    SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
     def __init__(self, log):
-        self.log, self.requested, self._previous = log, False, None
+        self.log, self.requested, self._previous = log, None, {}
 
     def _handler(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
-        self.log("\nCtrl-C: finishing this step and saving a checkpoint (press again to abort without saving)")
+        self.requested = self.SIGNALS[signum]
+        self.log(f"\n{self.requested}: finishing this step and saving a checkpoint (send it again to abort "
+                 "without saving)")
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handler)
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handler)
         return self
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous = {}
         return False

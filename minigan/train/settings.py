@@ -11,10 +11,7 @@ from typing import Optional
 
 from .. import checkpoint, recipes
 from ..presets import Preset, get_preset
-
-
-class RunExists(FileExistsError):
-    """The output directory already holds a run and --resume was not given."""
+from .outdir import RunExists, check_not_busy, check_out_folder
 
 
 @dataclass(frozen=True)
@@ -69,12 +66,15 @@ def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resu
     ckpt_path = os.path.join(out, "checkpoint.npz")
     overrides = flags_given(**flags)
     if resume:
+        check_not_busy(out)
         saved = _recorded_config(ckpt_path, preset)
         overrides = {**saved["overrides"], **overrides}
         seed, data_dir = saved["seed"], data_dir or saved.get("data_dir")
     elif os.path.exists(ckpt_path):
         raise RunExists(f"{out} already holds a run (checkpoint.npz); pass --resume to continue it "
                         "or choose another --out")
+    else:
+        check_out_folder(out)
     backend = backend or os.environ.get("MINIGAN_BACKEND") or "numpy"
     return Settings(preset, overrides, seed, backend, data_dir, out, resume, preset_from(preset, overrides))
 
