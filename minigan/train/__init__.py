@@ -12,6 +12,7 @@ import os
 import sys
 
 from .. import rng as _rng
+from ..checkpoint import CheckpointError
 from ..backend import to_backend, to_numpy
 from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_warning, d_wins_streak,
                      d_wins_warning)
@@ -88,9 +89,18 @@ class Run:
         gan, header, arrays = load_gan(self.ckpt_path, self.settings.backend)
         self.gan = gan
         self.step = header["step"]
-        self.fixed_noise = to_backend(arrays["fixed_noise"], self.settings.backend)
+        if self.step > self._total_steps():
+            raise ValueError(f"{self.ckpt_path} is at step {self.step}, beyond the {self._total_steps()} steps "
+                             "asked for; nothing done (give more --steps to continue it)")
+        noise = arrays.get("fixed_noise")
+        if noise is None or noise.shape != tuple(self.fixed_noise.shape):
+            raise CheckpointError(f"{self.ckpt_path}: fixed_noise is missing or does not fit the model")
+        self.fixed_noise = to_backend(noise, self.settings.backend)
         _rng.set_state(header["rng"])
-        self.stream.load_state(header["stream"])
+        try:
+            self.stream.load_state(header["stream"])
+        except (KeyError, TypeError, ValueError):
+            raise CheckpointError(f"{self.ckpt_path}: header field stream does not fit this run's data") from None
         self.diagnostics = header.get("diagnostics", self.diagnostics)
         if self.step > 0:
             covered_rows(self.metrics_path, self.step)   # a resume that would lose rows stops here
@@ -139,7 +149,7 @@ class Run:
     def _one_step(self, writer, bar, last_good):
         batches = [self.stream.next() for _ in range(self.gan.n_critic)]
         record = self.gan.step(batches if len(batches) > 1 else batches[0])
-        check_finite(record, self.step + 1, self.ckpt_path, last_good)
+        check_finite(record, self.step + 1, self.ckpt_path, last_good, self.gan, batches)
         self.step += 1
         self.schedule.step()
         writer.write(record.as_row())
