@@ -36,7 +36,7 @@ def set_field(header, where, value):
 
 DELETE = object()
 HEADER_CASES = [   # (field, bad value): wrong types, out of range, unknown keys, missing keys
-    ("step", "3"), ("step", -1), ("step", 10**12), ("step", True), ("step", 1.5), ("total_steps", 0),
+    ("step", "3"), ("step", -1), ("step", 10**12), ("step", True), ("step", 1.5), ("total_steps", -1),
     ("version", "1"), ("version", 99), ("format", "pickle"), ("config", []), ("config.preset", "nope"),
     ("config.preset", 5), ("config.seed", -1), ("config.seed", "0"), ("config.backend", "tpu"),
     ("config.data_dir", 7), ("config.overrides", "x"), ("config.overrides.batch_size", 10**9),

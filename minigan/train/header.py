@@ -77,15 +77,34 @@ def check_generator_state(field, state):
     field.at("uinteger").whole(state["uinteger"], 0, 2**32 - 1)
 
 
+# The preset fields a header may override: the flags of ``minigan train``, and what the lab's page
+# changes (learning rates, critic steps, the 2D networks' sizes). Ranges keep a model small enough
+# to build: a header cannot ask for a network of gigabytes.
+WHOLE_FIELDS = {"batch_size": (1, MAX_BATCH_SIZE), "pack": (1, MAX_PACK), "n_critic": (1, 100), "z_dim": (1, 1024)}
+NUMBER_FIELDS = {"lr": (0.0, 10.0), "g_lr_scale": (0.0, 1e4)}
+MAX_LAYERS, MAX_WIDTH = 8, 1024
+MAX_POINTS, COORD_LIMIT = 10000, 100.0
+
+
 def check_overrides(field, overrides):
-    field.mapping(overrides, optional=("steps", "epochs", "batch_size", "objective", "pack", "dataset", "ema"))
+    field.mapping(overrides, optional=("steps", "epochs", "objective", "dataset", "ema", "g_hidden", "d_hidden",
+                                       *WHOLE_FIELDS, *NUMBER_FIELDS))
+    for key, (low, high) in WHOLE_FIELDS.items():
+        if key in overrides:
+            field.at(key).whole(overrides[key], low, high)
+    for key, (low, high) in NUMBER_FIELDS.items():
+        if key in overrides and not field.at(key).number(overrides[key], low, high) > 0:
+            field.at(key).fail("must be positive")
+    for key in ("g_hidden", "d_hidden"):
+        if overrides.get(key) is not None:
+            layers = overrides[key]
+            if not isinstance(layers, list) or not 1 <= len(layers) <= MAX_LAYERS:
+                field.at(key).fail(f"expected a list of 1 to {MAX_LAYERS} layer widths, got {_short(layers)}")
+            for i, width in enumerate(layers):
+                field.at(key).at(i).whole(width, 1, MAX_WIDTH)
     for key in ("steps", "epochs"):
         if overrides.get(key) is not None:
             field.at(key).whole(overrides[key], 1, MAX_STEPS)
-    if "batch_size" in overrides:
-        field.at("batch_size").whole(overrides["batch_size"], 1, MAX_BATCH_SIZE)
-    if "pack" in overrides:
-        field.at("pack").whole(overrides["pack"], 1, MAX_PACK)
     if overrides.get("ema") is not None:
         field.at("ema").number(overrides["ema"], 0.0, 1.0, high_open=True)
     if "objective" in overrides:
@@ -97,12 +116,23 @@ def check_overrides(field, overrides):
     if "dataset" in overrides:
         from ..data import MIXTURES
         from ..data.datasets import IMAGE_DATASETS
-        field.at("dataset").text(overrides["dataset"], set(MIXTURES) | set(IMAGE_DATASETS))
+        field.at("dataset").text(overrides["dataset"], set(MIXTURES) | set(IMAGE_DATASETS) | {"custom"})
+
+
+def check_points(field, points):
+    """Points drawn in the lab's page: a list of [x, y] pairs."""
+    if not isinstance(points, list) or len(points) > MAX_POINTS:
+        field.fail(f"expected a list of at most {MAX_POINTS} points, got {_short(points)}")
+    for i, point in enumerate(points):
+        if not isinstance(point, list) or len(point) != 2:
+            field.at(i).fail(f"expected [x, y], got {_short(point)}")
+        for value in point:
+            field.at(i).number(value, -COORD_LIMIT, COORD_LIMIT)
 
 
 def check_config(field, config):
     from ..presets import PRESETS
-    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir"))
+    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points"))
     field.at("preset").text(config["preset"], set(PRESETS))
     check_overrides(field.at("overrides"), config["overrides"])
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
@@ -110,6 +140,8 @@ def check_config(field, config):
         field.at("backend").text(config["backend"], {"numpy", "cupy"})
     if config.get("data_dir") is not None:
         field.at("data_dir").text(config["data_dir"])
+    if "drawn_points" in config:
+        check_points(field.at("drawn_points"), config["drawn_points"])
 
 
 def check_optimizer(field, state):
@@ -142,7 +174,7 @@ def check_run_header(path, header):
     top = Field(path, "")
     top.mapping(header, ("format", "version", "step", "total_steps", "config", "rng", "stream", "optimizers"),
                 ("diagnostics", "ema"))
-    top.at("total_steps").whole(header["total_steps"], 1, MAX_STEPS)
+    top.at("total_steps").whole(header["total_steps"], 0, MAX_STEPS)
     top.at("step").whole(header["step"], 0, header["total_steps"])
     check_config(top.at("config"), header["config"])
     check_generator_state(top.at("rng"), header["rng"])
