@@ -14,16 +14,25 @@ import sys
 from .. import rng as _rng
 from ..checkpoint import CheckpointError
 from ..backend import to_backend, to_numpy
-from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_warning, d_wins_streak,
-                     d_wins_warning)
+from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_episode, collapse_spread,
+                     d_wins_streak, d_wins_warning)
 from .output import MetricsWriter, covered_rows, progress_bar
 from .save import load_gan, save_run
 from .outdir import FolderLock, RunBusy, make_out_folder, remove_stale_temporaries
-from .settings import RunExists, Settings, preset_from, resolve_settings
+from .settings import RunExists, Settings, check_data_fits, preset_from, resolve_settings
 from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
+from .threads import choose_threads, limited_threads
+
+MIN_FRAME_STEPS = 10      # a short run draws a picture every 10 steps at most, not every step
 
 __all__ = ["Run", "Settings", "resolve_settings", "preset_from", "load_gan", "save_run", "TrainingDiverged",
            "RunExists", "RunBusy", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
+
+
+def say(message):
+    """Print a message on its own line on stderr, above a progress bar if one is showing."""
+    from tqdm.auto import tqdm
+    tqdm.write(message, file=sys.stderr)
 
 
 class Run:
@@ -38,12 +47,16 @@ class Run:
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
-                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None):
+                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None, threads=None,
+                 **model_flags):
+        # model_flags: lr, lr_d, lr_g, beta1, z_dim, width (None = the preset's)
         settings = resolve_settings(preset, out=out, seed=seed, backend=backend, data_dir=data_dir, resume=resume,
                                     steps=steps, epochs=epochs, batch_size=batch_size, objective=objective,
-                                    pack=pack, dataset=dataset, ema=ema)
-        self.log = log or (lambda msg: print(msg, file=sys.stderr))
-        self.progress, self.frames, self._trained = progress, frames, False
+                                    pack=pack, dataset=dataset, ema=ema, **model_flags)
+        if data is None:
+            check_data_fits(settings)
+        self.log = log or say
+        self.progress, self.frames, self.requested_threads, self._trained = progress, frames, threads, False
         self._build(settings, data, checkpoint_every)
 
     # -- building the run from its settings ---------------------------------------------------
@@ -59,16 +72,15 @@ class Run:
         self.stream = self._make_stream(data)
         self.gan = self.preset.build(settings.backend)
         self.fixed_noise = self.gan.sample_noise(64)
-        self.step, self.diagnostics = 0, {"d_wins_streak": 0}
+        self.step, self.diagnostics = 0, {"d_wins_streak": 0, "collapse_since": None}
         if settings.resume:
             self._resume()
         self.total_steps = self._total_steps()
         self.schedule = self.preset.schedule(self.gan, self.total_steps, start=self.step)
         self.checkpoint_every = checkpoint_every or max(1, min(1000, self.total_steps // 5))
-        per_epoch = self.stream.steps_per_epoch
-        # Image runs get one sample grid per epoch; 2D runs a fixed number of frames for the GIF.
-        self.frame_every = (per_epoch if (per_epoch and self.preset.epochs)
-                            else max(1, self.total_steps // max(1, self.frames)))
+        self.frame_every = self._frame_every()
+        self.threads = choose_threads(self.gan, self.requested_threads, batch=2 * self.preset.pack)
+        self.config["threads"] = self.threads
         reference = to_numpy(self.gan.images(self.stream.reference()))
         self._reference = reference.reshape(len(reference), -1)
 
@@ -84,6 +96,15 @@ class Run:
         if self.preset.epochs and self.stream.steps_per_epoch:
             return self.preset.epochs * self.stream.steps_per_epoch
         raise ValueError(f"preset {self.preset.name!r} needs --steps (or --epochs for image data)")
+
+    def _frame_every(self):
+        """Steps between pictures: a run measured in epochs draws at the end of every epoch, or of
+        every k-th where that would make more than ``frames`` pictures; one measured in steps draws
+        about ``frames`` pictures, at least MIN_FRAME_STEPS apart."""
+        per_epoch, frames = self.stream.steps_per_epoch, max(1, self.frames)
+        if per_epoch and self.preset.epochs:
+            return per_epoch * -(-self.preset.epochs // frames)
+        return max(MIN_FRAME_STEPS, self.total_steps // frames)
 
     def _resume(self):
         gan, header, arrays = load_gan(self.ckpt_path, self.settings.backend)
@@ -132,15 +153,18 @@ class Run:
         stop = self.total_steps if until is None else min(until, self.total_steps)
         writer = MetricsWriter(self.metrics_path, keep_before=self.step)
         bar = progress_bar(self.total_steps, self.step, self.progress)
+        if bar is not None:
+            bar.set_description_str(f"{self.preset.name} -> {self.out}", refresh=False)
         last_good = self.step
         try:
-            while self.step < stop and not interrupt.requested:
-                self._one_step(writer, bar, last_good)
-                if self.step % self.checkpoint_every == 0 or self.step == stop or interrupt.requested:
-                    # rows reach the disk before the checkpoint that covers them
-                    writer.flush()
-                    save_run(self.ckpt_path, self)
-                    last_good = self.step
+            with limited_threads(self.threads):
+                while self.step < stop and not interrupt.requested:
+                    self._one_step(writer, bar, last_good)
+                    if self.step % self.checkpoint_every == 0 or self.step == stop or interrupt.requested:
+                        # rows reach the disk before the checkpoint that covers them
+                        writer.flush()
+                        save_run(self.ckpt_path, self)
+                        last_good = self.step
         finally:
             writer.close()
             if bar is not None:
@@ -157,10 +181,16 @@ class Run:
         if bar is not None:
             bar.update(1)
             if self.step % 10 == 0 or self.step == self.total_steps:
-                bar.set_postfix_str(f"D {record.d_loss:.3f}  G {record.g_loss:.3f}  "
+                bar.set_postfix_str(f"{self._epoch_text()}D {record.d_loss:.3f}  G {record.g_loss:.3f}  "
                                     f"D(x) {record.d_real:.2f}  D(G(z)) {record.d_fake:.2f}")
         if self.step % self.frame_every == 0 or self.step == self.total_steps:
             self.snapshot()
+
+    def _epoch_text(self):
+        if not self.stream.steps_per_epoch:
+            return ""
+        epochs = -(-self.total_steps // self.stream.steps_per_epoch)
+        return f"epoch {min(self.stream.epoch + 1, epochs)}/{epochs}  "
 
     def _watch_discriminator(self, record):
         streak = d_wins_streak(self.diagnostics["d_wins_streak"], record, self.gan.objective)
@@ -173,10 +203,17 @@ class Run:
     def snapshot(self):
         from .. import snapshots
         samples = snapshots.snapshot(self)
-        warning = collapse_warning(self.step, self.total_steps, samples.reshape(len(samples), -1), self._reference)
-        if warning:
-            self.log(warning)
+        flat = samples.reshape(len(samples), -1)
+        spreads = collapse_spread(self.step, self.total_steps, flat, self._reference)
+        what = "point" if flat.shape[1] == 2 else "image"
+        since, message = collapse_episode(self.diagnostics.get("collapse_since"), self.step, spreads, what)
+        self.diagnostics["collapse_since"] = since
+        if message:
+            self.log(message)
 
     def finish(self):
         from .. import snapshots
         snapshots.finish(self)
+        since = self.diagnostics.get("collapse_since")
+        if since is not None:
+            self.log(f"note: the collapse that began at step {since} lasted to the end of the run (step {self.step})")

@@ -82,17 +82,32 @@ def d_wins_warning(step, streak, record):
             "objective, label smoothing, or a weaker D.")
 
 
-def collapse_warning(step, total_steps, samples, reference):
-    """A warning when the fixed-noise samples (flat, one row each) spread far less than the data."""
-    if step < total_steps // 10:
-        return None   # an untrained G maps every z to nearly the same output; that is not collapse yet
+COLLAPSE_FROM_STEP = 200  # an untrained G maps every z to nearly the same output: that is not collapse yet
+
+
+def collapse_spread(step, total_steps, samples, reference):
+    """(spread, data spread) when the fixed-noise samples (flat, one row each) spread far less than
+    the data, else None; always None during the first steps of a run, while G is still untrained."""
+    if step < max(COLLAPSE_FROM_STEP, total_steps // 10):
+        return None
     spread = float(np.mean(samples.std(axis=0)))
     data_spread = float(np.mean(reference.std(axis=0)))
     if data_spread > 0 and spread < COLLAPSE_RATIO * data_spread:
-        return (f"warning: step {step}: samples from the fixed noise have collapsed towards one "
-                f"{'point' if samples.shape[1] == 2 else 'image'} (spread {spread:.3g}, data {data_spread:.3g}): "
-                "mode collapse. See chapter 06 for cures.")
+        return spread, data_spread
     return None
+
+
+def collapse_episode(since, step, spreads, what):
+    """Watch for collapse episodes: returns (the step the current episode began, or None; a message
+    or None). A message when an episode begins, and one with its step range when it ends."""
+    if spreads and since is None:
+        spread, data_spread = spreads
+        return step, (f"warning: step {step}: samples from the fixed noise have collapsed towards one {what} "
+                      f"(spread {spread:.3g}, data {data_spread:.3g}): mode collapse. See chapter 06 for cures. "
+                      "(Said once; its end will be reported.)")
+    if not spreads and since is not None:
+        return None, f"note: the samples spread out again; the collapse lasted from step {since} to step {step}"
+    return since, None
 
 
 class DeferredInterrupt:
