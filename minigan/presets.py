@@ -42,6 +42,8 @@ class Preset:
     mbstd: bool = False                # a minibatch standard-deviation feature at D's input
     conditional: bool = False          # class-conditional (10 classes): a ConditionalGAN, labelled data
     ema: Optional[float] = None        # keep a moving average of G's weights with this decay; sample from it
+    g_hidden: Optional[tuple] = None   # 2D presets: G's hidden layer widths (None = the preset's own)
+    d_hidden: Optional[tuple] = None   # 2D presets: D's hidden layer widths (None = the preset's own)
 
     def __post_init__(self):
         # ``objective`` names the objective only; recipes are applied with recipes.apply.
@@ -124,11 +126,11 @@ def mlp(sizes, activation, out_activation=None):
 # "Unrolled GANs"; Lin et al. 2018, "PacGAN"). The learning rate decays to zero so that G settles onto
 # the narrow modes instead of orbiting them, which is what the high-quality-sample measure rewards.
 def _toy_G(width, depth):
-    return lambda p: mlp([p.z_dim] + [width] * depth + [2], nn.ReLU)
+    return lambda p: mlp([p.z_dim] + list(p.g_hidden or [width] * depth) + [2], nn.ReLU)
 
 
 def _toy_D(width, depth):
-    return lambda p: mlp([p.d_input_size(2)] + [width] * depth + [1], lambda: nn.LeakyReLU(0.2))
+    return lambda p: mlp([p.d_input_size(2)] + list(p.d_hidden or [width] * depth) + [1], lambda: nn.LeakyReLU(0.2))
 
 
 _TOY_SOURCES = {
