@@ -49,10 +49,13 @@ def friendly(fn):
         from ..train import RunExists, TrainingDiverged
         try:
             return fn(args)
-        except (CheckpointError, TrainingDiverged, FileNotFoundError) as err:
+        except (TrainingDiverged, FileNotFoundError) as err:
             raise UserError(str(err), 1) from None
-        except (RunExists, BackendUnavailable, ValueError) as err:   # bad input: status 2, like a bad flag
+        except (CheckpointError, RunExists, BackendUnavailable, ValueError) as err:   # bad input: status 2
             raise UserError(str(err), 2) from None
+        except OSError as err:   # a full disk, a folder one may not write to: said in one line
+            where = f"{err.filename}: " if err.filename else ""
+            raise UserError(f"{where}{err.strerror or err}", 2) from None
     return wrapper
 
 

@@ -1,6 +1,7 @@
 """``minigan evaluate``: measure a trained generator (mode coverage on 2D data, image metrics on the
 8x8 digits, MNIST and Fashion-MNIST)."""
 import json
+import os
 
 import numpy as np
 
@@ -67,9 +68,15 @@ def _held_out(args, header, dataset):
     else:
         from ..data.mnist import DatasetNotFound, load_fashion_mnist, load_mnist
         load = load_mnist if dataset == "mnist" else load_fashion_mnist
-        data_dir = args.data_dir or header["config"].get("data_dir")
+        data_dir, download = args.data_dir, True
+        if data_dir is None and header["config"].get("data_dir"):
+            # a folder the checkpoint names: relative to the checkpoint, and never created or written to
+            data_dir = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), header["config"]["data_dir"])
+            if not os.path.isdir(data_dir):
+                raise UserError(f"{args.checkpoint}: its data folder {data_dir} does not exist; pass --data-dir", 2)
+            download = False
         try:
-            images, labels = load("test", data_dir=data_dir)
+            images, labels = load("test", data_dir=data_dir, download=download)
         except DatasetNotFound as err:
             raise UserError(str(err), 2) from None
     return split(images, labels, dataset)[1][0]

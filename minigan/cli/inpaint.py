@@ -30,8 +30,8 @@ def run(args):
     from ..apps.files import InputError, read_images, read_mask, write_images
     from ..apps.inpaint import inpaint
     from ..train import load_gan
-    if args.lam < 0:
-        raise UserError(f"argument --lam: must be 0 or more, got {args.lam}", 2)
+    if not args.lam >= 0 or args.lam == float("inf"):   # NaN compares False
+        raise UserError(f"argument --lam: must be 0 or more and finite, got {args.lam}", 2)
     try:   # every file problem is found before any work is done
         if os.path.splitext(args.out)[1].lower() not in (".npy", ".png"):
             raise InputError(f"--out {args.out}: expected a .npy or .png file")

@@ -87,7 +87,8 @@ def run(args):
     samples, header = generate(args, args.n, args.interpolate)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     if ext == ".npy":
-        np.save(args.out, samples)
+        with open(args.out, "wb") as f:   # np.save(name) would add ".npy" to a name ending in ".NPY"
+            np.save(f, samples)
     elif samples.ndim == 2:
         _save_points(args, samples, header)
     else:

@@ -12,11 +12,13 @@ import os
 import sys
 
 from .. import rng as _rng
+from ..checkpoint import CheckpointError
 from ..backend import to_backend, to_numpy
 from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse_episode, collapse_spread,
                      d_wins_streak, d_wins_warning)
-from .output import MetricsWriter, progress_bar
+from .output import MetricsWriter, covered_rows, progress_bar
 from .save import load_gan, save_run
+from .outdir import FolderLock, RunBusy, make_out_folder, remove_stale_temporaries
 from .settings import RunExists, Settings, check_data_fits, preset_from, resolve_settings
 from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
 from .threads import choose_threads, limited_threads
@@ -24,7 +26,7 @@ from .threads import choose_threads, limited_threads
 MIN_FRAME_STEPS = 10      # a short run draws a picture every 10 steps at most, not every step
 
 __all__ = ["Run", "Settings", "resolve_settings", "preset_from", "load_gan", "save_run", "TrainingDiverged",
-           "RunExists", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
+           "RunExists", "RunBusy", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
 
 
 def say(message):
@@ -54,7 +56,7 @@ class Run:
         if data is None:
             check_data_fits(settings)
         self.log = log or say
-        self.progress, self.frames, self.requested_threads = progress, frames, threads
+        self.progress, self.frames, self.requested_threads, self._trained = progress, frames, threads, False
         self._build(settings, data, checkpoint_every)
 
     # -- building the run from its settings ---------------------------------------------------
@@ -108,16 +110,46 @@ class Run:
         gan, header, arrays = load_gan(self.ckpt_path, self.settings.backend)
         self.gan = gan
         self.step = header["step"]
-        self.fixed_noise = to_backend(arrays["fixed_noise"], self.settings.backend)
+        if self.step > self._total_steps():
+            raise ValueError(f"{self.ckpt_path} is at step {self.step}, beyond the {self._total_steps()} steps "
+                             "asked for; nothing done (give more --steps to continue it)")
+        noise = arrays.get("fixed_noise")
+        if noise is None or noise.shape != tuple(self.fixed_noise.shape):
+            raise CheckpointError(f"{self.ckpt_path}: fixed_noise is missing or does not fit the model")
+        self.fixed_noise = to_backend(noise, self.settings.backend)
         _rng.set_state(header["rng"])
-        self.stream.load_state(header["stream"])
+        try:
+            self.stream.load_state(header["stream"])
+        except (KeyError, TypeError, ValueError):
+            raise CheckpointError(f"{self.ckpt_path}: header field stream does not fit this run's data") from None
         self.diagnostics = header.get("diagnostics", self.diagnostics)
+        if self.step > 0:
+            covered_rows(self.metrics_path, self.step)   # a resume that would lose rows stops here
         self.log(f"resuming {self.out} at step {self.step}")
 
     # -- the loop -----------------------------------------------------------------------------
     def train(self, until=None):
         """Train to the run's last step (or stop early after step ``until``, saving a checkpoint)."""
-        os.makedirs(self.out, exist_ok=True)
+        make_out_folder(self.out)
+        with FolderLock(self.out), DeferredInterrupt(self.log) as interrupt:
+            if not self._trained and not self.settings.resume and os.path.exists(self.ckpt_path):
+                raise RunExists(f"{self.out} already holds a run (checkpoint.npz), written since this one "
+                                "was set up; pass --resume to continue it or choose another --out")
+            self._trained = True
+            remove_stale_temporaries(self.out)
+            if self.step == 0:
+                save_run(self.ckpt_path, self)   # from now on the folder can always be resumed
+            self._loop(until, interrupt)
+            if interrupt.requested:
+                self.log(f"\n{interrupt.requested}: stopped at step {self.step}; checkpoint saved to "
+                         f"{self.ckpt_path} (continue with --resume)")
+                raise KeyboardInterrupt
+            if self.step == self.total_steps:
+                self.finish()
+        return self
+
+    def _loop(self, until, interrupt):
+        """The steps, with a checkpoint every ``checkpoint_every`` steps and one where they stop."""
         stop = self.total_steps if until is None else min(until, self.total_steps)
         writer = MetricsWriter(self.metrics_path, keep_before=self.step)
         bar = progress_bar(self.total_steps, self.step, self.progress)
@@ -125,32 +157,23 @@ class Run:
             bar.set_description_str(f"{self.preset.name} -> {self.out}", refresh=False)
         last_good = self.step
         try:
-            with DeferredInterrupt(self.log) as interrupt, limited_threads(self.threads):
+            with limited_threads(self.threads):
                 while self.step < stop and not interrupt.requested:
                     self._one_step(writer, bar, last_good)
-                    if self.step % self.checkpoint_every == 0 or self.step == stop:
+                    if self.step % self.checkpoint_every == 0 or self.step == stop or interrupt.requested:
+                        # rows reach the disk before the checkpoint that covers them
                         writer.flush()
                         save_run(self.ckpt_path, self)
                         last_good = self.step
-            if interrupt.requested:
-                # Ctrl-C was pressed during a step; that step finished, so this checkpoint is exact.
-                writer.flush()
-                save_run(self.ckpt_path, self)
-                self.log(f"\ninterrupted at step {self.step}; checkpoint saved to {self.ckpt_path} "
-                         "(continue with --resume)")
-                raise KeyboardInterrupt
         finally:
             writer.close()
             if bar is not None:
                 bar.close()
-        if self.step == self.total_steps:
-            self.finish()
-        return self
 
     def _one_step(self, writer, bar, last_good):
         batches = [self.stream.next() for _ in range(self.gan.n_critic)]
         record = self.gan.step(batches if len(batches) > 1 else batches[0])
-        check_finite(record, self.step + 1, self.ckpt_path, last_good)
+        check_finite(record, self.step + 1, self.ckpt_path, last_good, self.gan, batches)
         self.step += 1
         self.schedule.step()
         writer.write(record.as_row())

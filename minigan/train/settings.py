@@ -11,10 +11,8 @@ from typing import Optional
 
 from .. import checkpoint, recipes
 from ..presets import Preset, get_preset
-
-
-class RunExists(FileExistsError):
-    """The output directory already holds a run and --resume was not given."""
+from .header import MAX_BATCH_SIZE
+from .outdir import RunExists, check_not_busy, check_out_folder
 
 
 @dataclass(frozen=True)
@@ -85,21 +83,40 @@ def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resu
     out = out or os.path.join("runs", f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     ckpt_path = os.path.join(out, "checkpoint.npz")
     overrides = flags_given(**flags)
+    if overrides.get("batch_size", 0) > MAX_BATCH_SIZE:
+        raise ValueError(f"--batch-size {overrides['batch_size']}: above minigan's limit of {MAX_BATCH_SIZE}")
+    data_dir = existing_folder(data_dir, "--data-dir")
     if resume:
+        check_not_busy(out)
         saved = _recorded_config(ckpt_path, preset)
         overrides = {**saved["overrides"], **overrides}
-        seed, data_dir = saved["seed"], data_dir or saved.get("data_dir")
+        seed = saved["seed"]
+        if data_dir is None and saved.get("data_dir"):
+            # a path the run recorded: relative to the run's folder, and never created
+            data_dir = existing_folder(os.path.join(out, saved["data_dir"]), f"data_dir recorded in {ckpt_path}")
     elif os.path.exists(ckpt_path):
         raise RunExists(f"{out} already holds a run (checkpoint.npz); pass --resume to continue it "
                         "or choose another --out")
+    else:
+        check_out_folder(out)
     backend = backend or os.environ.get("MINIGAN_BACKEND") or "numpy"
     return Settings(preset, overrides, seed, backend, data_dir, out, resume, preset_from(preset, overrides))
+
+
+def existing_folder(path, what):
+    """``path`` made absolute (so that the run records where its data really is), if it is a folder."""
+    if path is None:
+        return None
+    if not os.path.isdir(path):
+        raise ValueError(f"{what} {path}: no such folder")
+    return os.path.abspath(path)
 
 
 def _recorded_config(ckpt_path, preset):
     if not os.path.exists(ckpt_path):
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
-    saved = checkpoint.load(ckpt_path)[1]["config"]
+    from .save import read_run
+    saved = read_run(ckpt_path)[1]["config"]
     if saved["preset"] != preset:
         raise ValueError(f"{ckpt_path} was trained with preset {saved['preset']!r}, not {preset!r}")
     return saved
