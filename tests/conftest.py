@@ -33,6 +33,27 @@ def xp(backend):
     return get_xp(backend)
 
 
+def find_mnist():
+    """The folder holding MNIST's test split where the CLI looks for it ($MINIGAN_DATA_DIR/mnist, then
+    ~/.cache/minigan/mnist), else CI's copy in shared/data beside the repository; None if nowhere."""
+    from pathlib import Path
+
+    from minigan.data.mnist import _find_split, search_dirs
+    dirs = search_dirs("mnist") + [Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"]
+    found = _find_split(dirs, "test")
+    return found[0].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """Where MNIST's test split is (see find_mnist); the test is skipped if it is nowhere."""
+    found = find_mnist()
+    if found is None:
+        pytest.skip("MNIST's test split not found in $MINIGAN_DATA_DIR/mnist, ~/.cache/minigan/mnist "
+                    "or ../shared/data/mnist")
+    return found
+
+
 @pytest.fixture(autouse=True)
 def _seeded():
     minigan.seed(1234)

@@ -104,13 +104,9 @@ def test_sample_with_a_label_needs_a_conditional_checkpoint(tmp_path, capsys):
     assert "--label needs a conditional model" in capsys.readouterr().err
 
 
-def test_cli_samples_a_requested_digit_and_a_row_per_class(tmp_path):
-    from pathlib import Path
-
+def test_cli_samples_a_requested_digit_and_a_row_per_class(tmp_path, mnist_dir):
     from minigan.cli import main
-    mnist = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-    if not mnist.is_dir():
-        pytest.skip("real MNIST not found")
+    mnist = mnist_dir
     run = tmp_path / "run"
     assert main(["train", "--preset", "cdcgan-mnist", "--data-dir", str(mnist), "--steps", "2", "--out", str(run)]) == 0
     ckpt = str(run / "checkpoint.npz")

@@ -8,7 +8,6 @@ import pytest
 from minigan.metrics.images import (class_histogram, classifier_score, frechet_distance, kl_to_uniform,
                                     precision_recall)
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 N = 1000
 
 
@@ -48,12 +47,10 @@ def test_precision_recall_and_coverage_on_identical_and_collapsed_sets():
 
 # --- on real MNIST, in the shipped classifier's feature space -------------------------------------
 @pytest.fixture(scope="module")
-def mnist():
-    if not MNIST_DIR.is_dir():
-        pytest.skip(f"real MNIST not found at {MNIST_DIR}")
+def mnist(mnist_dir):
     from minigan.data.mnist import load_mnist
     from minigan.metrics.classifier import load_classifier, split
-    x, y = load_mnist("test", data_dir=MNIST_DIR, download=False)
+    x, y = load_mnist("test", data_dir=mnist_dir, download=False)
     (train, _), (held, held_labels) = split(x, y)
     clf = load_classifier("mnist")
     return clf, train[:N], held[:N], held[N:2 * N], held_labels
@@ -114,12 +111,12 @@ def test_a_collapsed_generator_gets_no_recall(mnist):
     assert kl_to_uniform(class_histogram(clf.probs(np.repeat(train[:1], N, axis=0)))) == pytest.approx(np.log(10))
 
 
-def test_evaluate_reports_image_metrics_for_a_checkpoint(mnist, tmp_path, capsys):
+def test_evaluate_reports_image_metrics_for_a_checkpoint(mnist, mnist_dir, tmp_path, capsys):
     import json
 
     from minigan.cli import main
     run = tmp_path / "run"
-    assert main(["train", "--preset", "dcgan-mnist", "--data-dir", str(MNIST_DIR), "--steps", "2",
+    assert main(["train", "--preset", "dcgan-mnist", "--data-dir", str(mnist_dir), "--steps", "2",
                  "--out", str(run)]) == 0
     capsys.readouterr()
     assert main(["evaluate", "--checkpoint", str(run / "checkpoint.npz"), "-n", "200", "--json"]) == 0
