@@ -67,13 +67,8 @@ def _short(value):
 
 
 def check_generator_state(field, state):
-    """A NumPy PCG64 bit generator's state, as ``bit_generator.state`` gives it; minigan.rng adds the
-    counter of its Philox stream (seed, step, site)."""
-    field.mapping(state, ("bit_generator", "state", "has_uint32", "uinteger"), ("counter",))
-    if "counter" in state:
-        counter = field.at("counter").mapping(state["counter"], ("seed", "step", "site"))
-        for key in ("seed", "step", "site"):
-            field.at("counter").at(key).whole(counter[key], 0, 2**64 - 1)
+    """A NumPy PCG64 bit generator's state, as ``bit_generator.state`` gives it."""
+    field.mapping(state, ("bit_generator", "state", "has_uint32", "uinteger"))
     field.at("bit_generator").text(state["bit_generator"], {"PCG64"})
     inner = field.at("state").mapping(state["state"], ("state", "inc"))
     for key in ("state", "inc"):
@@ -93,8 +88,8 @@ MAX_POINTS, COORD_LIMIT = 10000, 100.0
 
 
 def check_overrides(field, overrides):
-    field.mapping(overrides, optional=("steps", "epochs", "objective", "dataset", "ema", "beta1", "g_hidden",
-                                       "d_hidden", *WHOLE_FIELDS, *NUMBER_FIELDS))
+    field.mapping(overrides, optional=("steps", "epochs", "objective", "dataset", "ema", "beta1", "g_hidden", "d_hidden",
+                                       *WHOLE_FIELDS, *NUMBER_FIELDS))
     for key, (low, high) in WHOLE_FIELDS.items():
         if key in overrides:
             field.at(key).whole(overrides[key], low, high)
@@ -140,6 +135,10 @@ def check_points(field, points):
 def check_config(field, config):
     from ..presets import PRESETS
     field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points", "threads", "data"))
+    if "threads" in config:
+        field.at("threads").whole(config["threads"], 1, 1024)
+    if config.get("data") is not None:       # a run trained on arrays given in memory says so
+        field.at("data").text(config["data"])
     field.at("preset").text(config["preset"], set(PRESETS))
     check_overrides(field.at("overrides"), config["overrides"])
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
@@ -147,12 +146,21 @@ def check_config(field, config):
         field.at("backend").text(config["backend"], {"numpy", "cupy"})
     if config.get("data_dir") is not None:
         field.at("data_dir").text(config["data_dir"])
-    if config.get("data") is not None:       # a run trained on arrays given in memory says so
-        field.at("data").text(config["data"])
-    if config.get("threads") is not None:
-        field.at("threads").whole(config["threads"], 1, 1024)
     if "drawn_points" in config:
         check_points(field.at("drawn_points"), config["drawn_points"])
+
+
+def check_random_state(field, state):
+    """rng.get_state(): the CPU generator's state, and the counter of the keyed (Philox) draws."""
+    if not isinstance(state, dict):
+        field.fail(f"expected an object, got {_short(state)}")
+    state = dict(state)
+    counter = state.pop("counter", None)
+    check_generator_state(field, state)
+    if counter is not None:
+        field.at("counter").mapping(counter, ("seed", "step", "site"))
+        for key in ("seed", "step", "site"):
+            field.at("counter").at(key).whole(counter[key], 0, 2**64 - 1)
 
 
 def check_optimizer(field, state):
@@ -188,18 +196,16 @@ def check_run_header(path, header):
     top.at("total_steps").whole(header["total_steps"], 0, MAX_STEPS)
     top.at("step").whole(header["step"], 0, header["total_steps"])
     check_config(top.at("config"), header["config"])
-    check_generator_state(top.at("rng"), header["rng"])
+    check_random_state(top.at("rng"), header["rng"])
     check_stream(top.at("stream"), header["stream"])
     optimizers = top.at("optimizers").mapping(header["optimizers"], ("G", "D"))
     for who in ("G", "D"):
         check_optimizer(top.at("optimizers").at(who), optimizers[who])
     if "diagnostics" in header:
-        diagnostics = top.at("diagnostics").mapping(header["diagnostics"],
-                                                    optional=("d_wins_streak", "collapse_since"))
-        if "d_wins_streak" in diagnostics:
-            top.at("diagnostics").at("d_wins_streak").whole(diagnostics["d_wins_streak"], 0, MAX_STEPS)
-        if diagnostics.get("collapse_since") is not None:
-            top.at("diagnostics").at("collapse_since").whole(diagnostics["collapse_since"], 0, MAX_STEPS)
+        diagnostics = top.at("diagnostics").mapping(header["diagnostics"], optional=("d_wins_streak", "collapse_since"))
+        for key in ("d_wins_streak", "collapse_since"):       # collapse_since: None while no collapse lasts
+            if diagnostics.get(key) is not None:
+                top.at("diagnostics").at(key).whole(diagnostics[key], 0, MAX_STEPS)
     if "ema" in header:
         ema = top.at("ema").mapping(header["ema"], ("decay", "count"))
         top.at("ema").at("decay").number(ema["decay"], 0.0, 1.0, high_open=True)
