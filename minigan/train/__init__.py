@@ -23,7 +23,8 @@ from .settings import RunExists, Settings, check_data_fits, preset_from, resolve
 from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
 from .threads import choose_threads, limited_threads
 
-MIN_FRAME_STEPS = 10      # a short run draws a picture every 10 steps at most, not every step
+DEFAULT_FRAMES = 40       # pictures per run, unless asked otherwise
+MIN_FRAME_STEPS = 10      # by default a short run draws a picture every 10 steps at most, not every step
 
 __all__ = ["Run", "Settings", "resolve_settings", "preset_from", "load_gan", "save_run", "TrainingDiverged",
            "RunExists", "RunBusy", "MetricsWriter", "make_stream", "labelled_stream", "ArrayStream", "MixtureStream"]
@@ -47,7 +48,7 @@ class Run:
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
-                 checkpoint_every=None, frames=40, progress=True, log=None, ema=None, data=None, threads=None,
+                 checkpoint_every=None, frames=None, progress=True, log=None, ema=None, data=None, threads=None,
                  **model_flags):
         # model_flags: lr, lr_d, lr_g, beta1, z_dim, width (None = the preset's)
         settings = resolve_settings(preset, out=out, seed=seed, backend=backend, data_dir=data_dir, resume=resume,
@@ -100,11 +101,13 @@ class Run:
     def _frame_every(self):
         """Steps between pictures: a run measured in epochs draws at the end of every epoch, or of
         every k-th where that would make more than ``frames`` pictures; one measured in steps draws
-        about ``frames`` pictures, at least MIN_FRAME_STEPS apart."""
-        per_epoch, frames = self.stream.steps_per_epoch, max(1, self.frames)
+        ``frames`` pictures -- by default about DEFAULT_FRAMES, at least MIN_FRAME_STEPS apart."""
+        frames = max(1, self.frames or DEFAULT_FRAMES)
+        per_epoch = self.stream.steps_per_epoch
         if per_epoch and self.preset.epochs:
             return per_epoch * -(-self.preset.epochs // frames)
-        return max(MIN_FRAME_STEPS, self.total_steps // frames)
+        shortest = 1 if self.frames else MIN_FRAME_STEPS     # pictures asked for are drawn as asked
+        return max(shortest, self.total_steps // frames)
 
     def _resume(self):
         gan, header, arrays = load_gan(self.ckpt_path, self.settings.backend)
