@@ -134,7 +134,7 @@ def check_points(field, points):
 
 def check_config(field, config):
     from ..presets import PRESETS
-    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points", "threads"))
+    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points", "threads", "data"))
     if "threads" in config:
         field.at("threads").whole(config["threads"], 1, 1024)
     field.at("preset").text(config["preset"], set(PRESETS))
@@ -142,8 +142,9 @@ def check_config(field, config):
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
     if config.get("backend") is not None:
         field.at("backend").text(config["backend"], {"numpy", "cupy"})
-    if config.get("data_dir") is not None:
-        field.at("data_dir").text(config["data_dir"])
+    for key in ("data_dir", "data"):      # data: a note on arrays given in memory, only ever shown
+        if config.get(key) is not None:
+            field.at(key).text(config[key])
     if "drawn_points" in config:
         check_points(field.at("drawn_points"), config["drawn_points"])
 
