@@ -156,8 +156,10 @@ def test_drawn_distribution_trains_without_mode_metrics(make_lab):
 def test_layer_histograms(make_lab):
     lab = make_lab()
     lab.step()
+    lab.frame()                  # drawing the arrows runs D backward: D's gradients must survive it
     assert lab.layers()[0] == "G/0" and "D/0" in lab.layers()
     params = lab.layer("D/0")["params"]
+    assert params["weight"]["grads"]["std"] > 0
     assert sum(params["weight"]["weights"]["counts"]) == 2 * 128
     assert sum(params["bias"]["grads"]["counts"]) == 128
     with pytest.raises(BadRequest):

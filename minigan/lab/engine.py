@@ -33,6 +33,9 @@ MODES_SAMPLES = 2500  # samples per measurement, as PacGAN (and `minigan evaluat
 # Weights are drawn from the library's global generator: one model is built at a time, so that a
 # seed gives the same model while other pages build theirs.
 _BUILDING = threading.Lock()
+# One entry per request being answered (server.py). Python runs one thread at a time, so a training
+# thread that kept stepping would make each answer wait its turn many times over; it steps aside.
+SERVING = []
 
 
 class Lab:
@@ -130,7 +133,7 @@ class Lab:
             with self.lock:
                 if self.playing:
                     self._one_step()
-            while self._waiting and not self._closed:     # let a waiting request have the lock
+            while (self._waiting or SERVING) and not self._closed:    # let a request be answered first
                 time.sleep(0.0002)
 
     def locked(self):

@@ -24,6 +24,7 @@ from importlib import resources
 from urllib.parse import parse_qs, urlparse
 
 from .config import BadRequest, check_settings, options, parse_body
+from .engine import SERVING
 from .pool import Labs, NoSuchModel
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -89,6 +90,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answers -----------------------------------------------------------------------------
     def _answer(self, make):
+        SERVING.append(1)               # the training threads step aside until this is answered
         try:
             self._json(200, make())
         except NoSuchModel as err:
@@ -97,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(400, {"error": str(err)})
         except OSError as err:          # e.g. the export folder cannot be written
             self._json(500, {"error": f"{type(err).__name__}: {err}"})
+        finally:
+            SERVING.pop()
 
     def _json(self, status, payload):
         body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()

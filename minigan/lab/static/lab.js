@@ -67,6 +67,7 @@ function drawFrame(frame) {
   drawModes(frame);
   drawGradNorms(frame.grad_norms);
   if (frame.stage) showStages(frame.stage);
+  refreshInspect(frame);
 }
 
 function countFrame() {
@@ -116,9 +117,12 @@ function drawGradNorms(norms) {
   });
 }
 
-async function inspect(name) {
+async function inspect(name, quietly) {
+  lab.inspected = name;
+  lab.inspectedAt = performance.now();
   try {
     const answer = await api(`/api/layer?name=${encodeURIComponent(name)}`);
+    lab.inspectedStep = answer.step;
     $("inspect").hidden = false;
     $("inspect-name").textContent = `${answer.layer} at step ${answer.step}`;
     const box = $("histograms");
@@ -128,11 +132,19 @@ async function inspect(name) {
         const canvas = document.createElement("canvas");
         canvas.width = 200; canvas.height = 90; canvas.className = `hist ${param}-${what}`;
         box.appendChild(canvas);
-        drawHistogram(canvas, h[what], color, `${param} ${what} ${JSON.stringify(h.shape)}`);
+        drawHistogram(canvas, h[what], color, `${param} ${what === "grads" ? "gradients" : "values"} ` +
+                      `${h.shape.join("x")}`);
       }
     }
   } catch (err) {
-    say(err.message, true);
+    if (quietly) { $("inspect").hidden = true; lab.inspected = null; } else say(err.message, true);
+  }
+}
+
+function refreshInspect(frame) {
+  // The open histograms follow the model, at most once a second (the layer may be gone after a restart).
+  if (lab.inspected && frame.step !== lab.inspectedStep && performance.now() - lab.inspectedAt > 1000) {
+    inspect(lab.inspected, true);
   }
 }
 
