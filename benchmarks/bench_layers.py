@@ -31,7 +31,7 @@ from minigan.bench.command import output_dir  # noqa: E402
 from minigan.bench.machine import blas_kernel, has_avx512, machine_info, median_ms  # noqa: E402
 from minigan.bench.torch_twin import torch_same_conv2d, torch_same_conv_transpose2d  # noqa: E402
 from minigan.nn import Conv2d, ConvTranspose2d, Dense  # noqa: E402
-from minigan.ops.conv import clear_workspace  # noqa: E402
+from minigan.ops.conv_fast import clear_workspace  # noqa: E402
 
 
 # name, kind, constructor arguments, input shape without the batch

@@ -1,5 +1,8 @@
 """Conv2d and ConvTranspose2d: finite differences, the adjoint identity, the naive loops.
 
+The ops exist twice: ``ops.conv`` (plain NCHW im2col, what a learner reads) and
+``ops.conv_fast`` (the batch-innermost layout the layers run). The op-level tests run on
+both (the ``ops`` fixture), and the two are asserted equal to each other and to the loops.
 Every test runs in float64 with random (not unit) weights, biases and upstream gradients,
 over hypothesis-drawn shapes: batch 1-3, channels 1-4, spatial 1-9 (H and W drawn apart),
 kernels 1-5, stride 1-3, padding 0-2 or "same", output_padding < stride.
@@ -10,12 +13,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from minigan.backend import to_numpy
+from minigan.backend import get_array_module, to_numpy
 from minigan.gradcheck import check_grads, check_op
 from minigan.nn import Conv2d, ConvTranspose2d, LeakyReLU, Sequential, ShapeError
-from minigan.ops import (conv2d_backward, conv2d_forward, conv2d_output_size, conv_transpose2d_backward,
-                         conv_transpose2d_forward, conv_transpose2d_output_size, same_padding)
-from minigan.ops.conv import resolve_padding
+from minigan.ops import conv, conv_fast
+from minigan.ops import conv2d_forward, conv2d_output_size, conv_transpose2d_output_size, same_padding
+from minigan.ops.conv import col2im, conv2d_geometry, im2col, resolve_padding
 from minigan.ops.conv_naive import (conv2d_backward_naive, conv2d_forward_naive, conv_transpose2d_backward_naive,
                                     conv_transpose2d_forward_naive)
 
@@ -57,6 +60,12 @@ def conv_arrays(xp, cfg, transposed=False):
     return x, w, b, out_hw
 
 
+@pytest.fixture(params=[conv, conv_fast], ids=["plain", "fast"])
+def ops(request):
+    """The module whose four ops a test checks: the plain one or the fast one."""
+    return request.param
+
+
 def conv_kwargs(cfg, transposed=False):
     kw = dict(stride=cfg["stride"], padding=cfg["padding"])
     if transposed:
@@ -68,23 +77,24 @@ def conv_kwargs(cfg, transposed=False):
 
 @reuse_fixtures
 @given(cfg=conv_configs())
-def test_conv2d_op_gradients(xp, cfg):
+def test_conv2d_op_gradients(xp, ops, cfg):
     x, w, b, out_hw = conv_arrays(xp, cfg)
     inputs = (x, w) if b is None else (x, w, b)
-    out, _ = conv2d_forward(*inputs, **conv_kwargs(cfg))
+    out, _ = ops.conv2d_forward(*inputs, **conv_kwargs(cfg))
     assert out.shape == (cfg["n"], cfg["c_out"], *out_hw) and out.dtype == np.float64
-    errors = check_op(conv2d_forward, conv2d_backward, *inputs, **conv_kwargs(cfg))
+    errors = check_op(ops.conv2d_forward, ops.conv2d_backward, *inputs, **conv_kwargs(cfg))
     assert len(errors) == len(inputs)
 
 
 @reuse_fixtures
 @given(cfg=conv_configs(transposed=True))
-def test_conv_transpose2d_op_gradients(xp, cfg):
+def test_conv_transpose2d_op_gradients(xp, ops, cfg):
     x, w, b, out_hw = conv_arrays(xp, cfg, transposed=True)
     inputs = (x, w) if b is None else (x, w, b)
-    out, _ = conv_transpose2d_forward(*inputs, **conv_kwargs(cfg, True))
+    out, _ = ops.conv_transpose2d_forward(*inputs, **conv_kwargs(cfg, True))
     assert out.shape == (cfg["n"], cfg["c_out"], *out_hw) and out.dtype == np.float64
-    errors = check_op(conv_transpose2d_forward, conv_transpose2d_backward, *inputs, **conv_kwargs(cfg, True))
+    errors = check_op(ops.conv_transpose2d_forward, ops.conv_transpose2d_backward, *inputs,
+                      **conv_kwargs(cfg, True))
     assert len(errors) == len(inputs)
 
 
@@ -135,15 +145,15 @@ def test_layer_backward_accumulates_and_leaves_weights(xp, backend):
 
 @reuse_fixtures
 @given(cfg=conv_configs())
-def test_conv_and_transposed_conv_are_adjoint(xp, cfg):
+def test_conv_and_transposed_conv_are_adjoint(xp, ops, cfg):
     """<conv2d(x, W), y> == <x, conv_transpose2d(y, W)>: one is the other's transpose matrix."""
     x, w, _, small = conv_arrays(xp, cfg)
     pads = resolve_padding(cfg["padding"], cfg["hw"], cfg["kernel"], cfg["stride"])
     s = cfg["stride"] if isinstance(cfg["stride"], tuple) else (cfg["stride"],) * 2
     out_pad = tuple((n + p0 + p1 - k) % st_ for n, (p0, p1), k, st_ in zip(cfg["hw"], pads, cfg["kernel"], s))
     y = xp.asarray(np.random.default_rng(cfg["seed"] + 1).standard_normal((cfg["n"], cfg["c_out"], *small)))
-    left = float(xp.sum(conv2d_forward(x, w, None, cfg["stride"], pads)[0] * y))
-    back = conv_transpose2d_forward(y, w, None, cfg["stride"], pads, out_pad)[0]
+    left = float(xp.sum(ops.conv2d_forward(x, w, None, cfg["stride"], pads)[0] * y))
+    back = ops.conv_transpose2d_forward(y, w, None, cfg["stride"], pads, out_pad)[0]
     assert back.shape == x.shape
     right = float(xp.sum(x * back))
     assert math.isclose(left, right, rel_tol=1e-10, abs_tol=1e-10)
@@ -151,39 +161,107 @@ def test_conv_and_transposed_conv_are_adjoint(xp, cfg):
 
 @reuse_fixtures
 @given(cfg=conv_configs(transposed=True))
-def test_transposed_backward_is_conv2d_forward(xp, cfg):
+def test_transposed_backward_is_conv2d_forward(xp, ops, cfg):
     """The symmetry the code is built on: conv_transpose2d's dx is conv2d(dout, W), same padding."""
     x, w, b, out_hw = conv_arrays(xp, cfg, transposed=True)
-    _, cache = conv_transpose2d_forward(x, w, b, **conv_kwargs(cfg, True))
+    _, cache = ops.conv_transpose2d_forward(x, w, b, **conv_kwargs(cfg, True))
     g = xp.asarray(np.random.default_rng(cfg["seed"] + 1).standard_normal((cfg["n"], cfg["c_out"], *out_hw)))
-    dx, _, _ = conv_transpose2d_backward(g, cache)
+    dx, _, _ = ops.conv_transpose2d_backward(g, cache)
     pads = resolve_padding(cfg["padding"], out_hw, cfg["kernel"], cfg["stride"])
-    as_conv, _ = conv2d_forward(g, w, None, cfg["stride"], pads)
+    as_conv, _ = ops.conv2d_forward(g, w, None, cfg["stride"], pads)
     np.testing.assert_allclose(to_numpy(dx), to_numpy(as_conv), rtol=1e-12, atol=1e-12)
 
 
-# ---------------------------------------------------------------- naive loops == fast ops
+# ---------------------------------------------------------------- plain == fast == naive loops
+
+def run_pair(pair, x, w, b, kw, g_seed):
+    """Forward, then backward with a random upstream gradient: [out, dx, dweight, dbias]."""
+    forward, backward = pair
+    out, cache = forward(x, w, b, **kw)
+    g = get_array_module(x).asarray(np.random.default_rng(g_seed).standard_normal(out.shape)).astype(x.dtype)
+    return [out, *backward(g, cache)]
+
+
+def op_pairs(module, transposed):
+    if module == "naive":
+        return ((conv_transpose2d_forward_naive, conv_transpose2d_backward_naive) if transposed
+                else (conv2d_forward_naive, conv2d_backward_naive))
+    return ((module.conv_transpose2d_forward, module.conv_transpose2d_backward) if transposed
+            else (module.conv2d_forward, module.conv2d_backward))
+
+
+def assert_same_results(got, want, **tolerance):
+    for g, w in zip(got, want, strict=True):
+        if w is None:
+            assert g is None
+        else:
+            assert g.shape == w.shape and g.dtype == w.dtype
+            np.testing.assert_allclose(to_numpy(g), to_numpy(w), **tolerance)
+
 
 @reuse_fixtures
 @given(cfg=conv_configs(), transposed=st.booleans())
-def test_naive_equals_fast(xp, cfg, transposed):
+def test_naive_equals_im2col(xp, ops, cfg, transposed):
     x, w, b, _ = conv_arrays(xp, cfg, transposed)
     kw = conv_kwargs(cfg, transposed)
-    if transposed:
-        fast = conv_transpose2d_forward, conv_transpose2d_backward
-        naive = conv_transpose2d_forward_naive, conv_transpose2d_backward_naive
-    else:
-        fast, naive = (conv2d_forward, conv2d_backward), (conv2d_forward_naive, conv2d_backward_naive)
-    out_fast, cache_fast = fast[0](x, w, b, **kw)
-    out_naive, cache_naive = naive[0](x, w, b, **kw)
-    np.testing.assert_allclose(to_numpy(out_fast), to_numpy(out_naive), rtol=1e-10, atol=1e-10)
-    g = xp.asarray(np.random.default_rng(cfg["seed"] + 1).standard_normal(out_fast.shape))
-    for got, want in zip(fast[1](g, cache_fast), naive[1](g, cache_naive)):
-        if want is None:
-            assert got is None
-        else:
-            assert got.shape == want.shape
-            np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=1e-10, atol=1e-10)
+    got = run_pair(op_pairs(ops, transposed), x, w, b, kw, cfg["seed"] + 1)
+    want = run_pair(op_pairs("naive", transposed), x, w, b, kw, cfg["seed"] + 1)
+    assert_same_results(got, want, rtol=1e-10, atol=1e-10)
+
+
+@settings(reuse_fixtures, max_examples=60)
+@given(cfg=conv_configs(), transposed=st.booleans(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_plain_equals_fast(xp, cfg, transposed, dtype):
+    """The two im2col modules: the same numbers up to the order of the sums, in both dtypes."""
+    x, w, b, _ = conv_arrays(xp, cfg, transposed)
+    x, w, b = (None if a is None else a.astype(dtype) for a in (x, w, b))
+    kw = conv_kwargs(cfg, transposed)
+    plain = run_pair(op_pairs(conv, transposed), x, w, b, kw, cfg["seed"] + 1)
+    fast = run_pair(op_pairs(conv_fast, transposed), x, w, b, kw, cfg["seed"] + 1)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-5)
+    assert_same_results(plain, fast, **tol)
+
+
+def test_frozen_layer_gets_only_dx(xp, ops):
+    """param_grads=False: the same dx, no parameter gradients."""
+    rng = np.random.default_rng(3)
+    x, w = xp.asarray(rng.standard_normal((2, 3, 6, 5))), xp.asarray(rng.standard_normal((3, 3, 3, 3)))
+    for forward, backward in ((ops.conv2d_forward, ops.conv2d_backward),
+                              (ops.conv_transpose2d_forward, ops.conv_transpose2d_backward)):
+        out, cache = forward(x, w, None, 2, 1)
+        g = xp.asarray(rng.standard_normal(out.shape))
+        dx, dweight, dbias = backward(g, cache, param_grads=False)
+        assert dweight is None and dbias is None
+        np.testing.assert_array_equal(to_numpy(dx), to_numpy(backward(g, cache)[0]))
+
+
+# ---------------------------------------------------------------- im2col and col2im (plain)
+
+@reuse_fixtures
+@given(cfg=conv_configs())
+def test_im2col_columns_are_patches(xp, cfg):
+    """Column (n, i, j) is the padded patch under output pixel (i, j) of image n, flattened."""
+    x, _, _, (ho, wo) = conv_arrays(xp, cfg)
+    geom = conv2d_geometry(cfg["hw"], cfg["kernel"], cfg["stride"], cfg["padding"])
+    cols = to_numpy(im2col(x, geom))
+    padded = np.pad(to_numpy(x), ((0, 0), (0, 0), *geom.pad))
+    (kh, kw), (sh, sw) = geom.kernel, geom.stride
+    assert cols.shape == (cfg["c_in"] * kh * kw, cfg["n"] * ho * wo)
+    for col, (n, i, j) in enumerate(np.ndindex(cfg["n"], ho, wo)):
+        np.testing.assert_array_equal(cols[:, col], padded[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw].ravel())
+
+
+@reuse_fixtures
+@given(cfg=conv_configs())
+def test_col2im_is_the_adjoint_of_im2col(xp, cfg):
+    """<im2col(x), c> == <x, col2im(c)>: col2im sums every copy im2col made of a pixel."""
+    x, _, _, _ = conv_arrays(xp, cfg)
+    geom = conv2d_geometry(cfg["hw"], cfg["kernel"], cfg["stride"], cfg["padding"])
+    cols = im2col(x, geom)
+    c = xp.asarray(np.random.default_rng(cfg["seed"] + 2).standard_normal(cols.shape))
+    back = col2im(c, x.shape, geom)
+    assert back.shape == x.shape
+    assert math.isclose(float(xp.sum(cols * c)), float(xp.sum(x * back)), rel_tol=1e-10, abs_tol=1e-10)
 
 
 # ---------------------------------------------------------------- sizes and "same"

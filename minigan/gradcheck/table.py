@@ -10,7 +10,8 @@ from .. import nn, regularizers
 from .. import rng as _rng
 from ..losses import OBJECTIVES
 from ..nn.conditional import CarryLabels, LabelMaps, ProjectionD, label_channel
-from . import check_grads, numerical_gradient, relative_error
+from ..ops import conv as plain_conv
+from . import check_grads, check_op, numerical_gradient, relative_error
 
 
 def _randomize(layer, rng):
@@ -77,6 +78,18 @@ def _conditional_cases(rng):
             ("stack: LabelMaps-Conv2d", nn.Sequential(LabelMaps(5), nn.Conv2d(2 + 5, 2, 3, padding=1)), images),
             ("ProjectionD(Conv2d-Tanh-Flatten)",
              ProjectionD(nn.Sequential(nn.Conv2d(2, 2, 3), nn.Tanh(), nn.Flatten()), 2, 5), images)]
+
+
+def _plain_op_cases():
+    """(name, forward, backward, input shapes, keyword arguments): ops/conv.py, the readable
+    convolutions, which the layers' fast ops are tested equal to."""
+    return [
+        ("op conv2d, plain (k3 s2 p1)", plain_conv.conv2d_forward, plain_conv.conv2d_backward,
+         [(2, 3, 7, 6), (4, 3, 3, 3), (4,)], dict(stride=2, padding=1)),
+        ("op conv_transpose2d, plain (k3 s2 op1)", plain_conv.conv_transpose2d_forward,
+         plain_conv.conv_transpose2d_backward, [(2, 3, 3, 4), (3, 2, 3, 3), (2,)],
+         dict(stride=2, padding=1, output_padding=1)),
+    ]
 
 
 def _objective_cases():
@@ -197,6 +210,11 @@ def run_all(seed=0, tol=1e-6):
     for name, layer, x in _conditional_cases(rng):
         errors = check_grads(_randomize(layer, rng), x, tol=tol, raise_on_fail=False)
         worst = max(errors.values(), default=0.0)
+        rows.append((name, worst, worst < tol))
+    for name, forward, backward, shapes, kwargs in _plain_op_cases():
+        inputs = [rng.uniform(0.5, 1.5, shape) * rng.choice([-1, 1], shape) for shape in shapes]
+        errors = check_op(forward, backward, *inputs, tol=tol, raise_on_fail=False, **kwargs)
+        worst = max(errors.values())
         rows.append((name, worst, worst < tol))
     for name, fn in _objective_cases():
         errors = check_grads(fn, rng.standard_normal((5, 1)) * 3, tol=tol, raise_on_fail=False)

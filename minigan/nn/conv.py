@@ -16,9 +16,10 @@ import numpy as np
 
 from .. import init
 from ..backend import get_xp
-from ..ops.conv import (_pair, conv2d_backward, conv2d_forward, conv2d_output_size,
-                        conv_transpose2d_backward, conv_transpose2d_forward, conv_transpose2d_output_size,
-                        resolve_padding)
+from ..ops.conv import _pair, conv2d_output_size, conv_transpose2d_output_size, resolve_padding
+# The layers run the fast layout; ops.conv holds the same maths written to be read.
+from ..ops.conv_fast import (conv2d_backward, conv2d_forward, conv_transpose2d_backward,
+                             conv_transpose2d_forward)
 from .base import Layer, Parameter, ShapeError, wants_grad
 
 

@@ -1,5 +1,8 @@
 """Convolution and transposed convolution as pure forward/backward pairs (NCHW).
 
+This is the version to read. ``conv_fast`` computes the same functions in a memory layout
+chosen for speed, and the layers run that one; the tests hold the two equal.
+
 conv2d slides a (C_in, kH, kW) filter over the image; every output pixel is the dot
 product of the filter with one patch. im2col copies every patch into a column of one
 matrix, and the whole layer becomes a single matrix product (what BLAS is fast at):
@@ -12,9 +15,6 @@ patch it was copied from (patches overlap, so their gradients sum):
 
     dW   = dout2 @ cols.T           dout2 = dout as (C_out, N*Ho*Wo)
     dx   = col2im(W2.T @ dout2)
-
-(The code computes W2 @ cols and dout2 @ cols.T as transposes of cols.T @ W2.T and
-cols @ dout2.T: the same numbers, in the orientation BLAS runs fastest; see _apply.)
 
 conv_transpose2d is *defined* as conv2d's input gradient: it maps the small side of a
 convolution back to the big side. So its forward is conv2d's `dx` line and its backward
@@ -29,7 +29,6 @@ Sizes, per spatial axis, with pads (before, after):
 and an odd total pad puts the extra row/column at the bottom/right.
 """
 import math
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -139,138 +138,69 @@ def conv_transpose2d_geometry(in_size, kernel_size, stride, padding, output_padd
     return ConvGeometry(big, tuple(in_size), kernel, stride, pad)
 
 
-# --- the building blocks: patches, un-patches, and channel-major rows -----------------------
-# Layout. Inside these ops an image is held "batch innermost", as (C, H, W, N): the batch
-# axis is the one that is contiguous. Every copy below then moves runs of N numbers at a
-# time instead of runs of W (5-14 pixels), which makes im2col and col2im 2-3x faster in
-# NumPy; the GEMMs do not care about column order. The public arrays stay NCHW: _rows and
-# _apply convert at the edges, and those copies are as small as the activations.
-def _rows(a):
-    """(N, C, h, w) -> (C, h*w*N): one row per channel, batch innermost (a copy)."""
-    return a.transpose(1, 2, 3, 0).reshape(a.shape[1], -1)
+# --- patches and un-patches ------------------------------------------------------------------
+def pad_image(x, geom):
+    """Zeros around an (N, C, H, W) image, as many as the geometry's pads say."""
+    xp = get_array_module(x)
+    return xp.pad(x, ((0, 0), (0, 0), *geom.pad))
 
 
-def _contiguous(a, bias=None):
-    """A C-contiguous copy of an (N, C, h, w) view, adding the bias in the same pass."""
-    xp = get_array_module(a)
-    out = xp.empty(a.shape, dtype=a.dtype)
-    if bias is None:
-        out[...] = a
-    else:
-        xp.add(a, bias.reshape(1, -1, 1, 1), out=out)
-    return out
+def im2col(x, geom):
+    """(N, C, H, W) -> (C*kH*kW, N*Ho*Wo): column j holds the patch under output pixel j.
 
-
-_workspace = threading.local()
-
-
-def _scratch(shape, dtype, xp, slot="cols"):
-    """A reusable array for a big temporary that dies inside one op call.
-
-    A DCGAN layer's column matrices are 20-40 MB. Fresh memory is zero-filled by the OS page
-    by page on first touch, which cost ~10 ms per layer step here (a fifth of the time). So
-    temporaries reuse one buffer per ``slot`` and thread, kept at the largest size seen:
-    "cols" for conv2d's dcols and conv_transpose2d's W.T @ x and im2col(dout), "pixels" and
-    "staged" for _apply. Nothing returned or cached ever lives here, so reuse cannot
-    overwrite a result.
-    """
-    size, key = math.prod(shape), (slot, xp.__name__, np.dtype(dtype).str)
-    pool = _workspace.__dict__
-    if key not in pool or pool[key].size < size:
-        pool[key] = xp.empty(size, dtype=dtype)
-    return pool[key][:size].reshape(shape)
-
-
-def clear_workspace():
-    """Free this thread's reusable scratch buffer (it is re-made on the next call)."""
-    _workspace.__dict__.clear()
-
-
-def _padded_size(geom):
-    (t, b), (l, r) = geom.pad
-    return geom.big[0] + t + b, geom.big[1] + l + r
-
-
-def im2col(x, geom, out=None):
-    """(N, C, H, W) -> (C*kH*kW, Ho*Wo*N): column j holds the patch under output pixel j.
-
-    The padded image is read through a strided *view* with axes (c, ki, kj, oi, oj, n):
-    element x_pad[c, oi*sH + ki, oj*sW + kj, n]. No pixel moves until the single
-    copy (into ``out`` when given, else a new array). Rows ordered (c, ki, kj) match W.reshape(C_out, -1), so the weight
-    needs no transpose; all output pixels of the batch are columns of ONE matrix, so the
-    layer is one big GEMM rather than N small ones.
+    Columns run over images, then output rows, then output columns. Rows run over
+    (c, ki, kj), the order of W.reshape(C_out, -1), so filter row f times column j is
+    output pixel j of filter f.
     """
     xp = get_array_module(x)
-    n, c, h, w = x.shape
-    (t, _), (l, _) = geom.pad
-    padded = xp.zeros((c, *_padded_size(geom), n), dtype=x.dtype)
-    padded[:, t:t + h, l:l + w, :] = x.transpose(1, 2, 3, 0)
+    n, c = x.shape[:2]
     (kh, kw), (sh, sw), (ho, wo) = geom.kernel, geom.stride, geom.small
-    s_c, s_h, s_w, s_n = padded.strides
-    view = xp.lib.stride_tricks.as_strided(
-        padded, (c, kh, kw, ho, wo, n), (s_c, s_h, s_w, s_h * sh, s_w * sw, s_n))
-    if out is None:
-        return xp.ascontiguousarray(view).reshape(c * kh * kw, ho * wo * n)
-    out.reshape(view.shape)[...] = view
-    return out
+    padded = pad_image(x, geom)                 # a fresh array, so the view below is safe
+    s_n, s_c, s_h, s_w = padded.strides
+    # A view, no copy: patches[c, ki, kj, n, oi, oj] = padded[n, c, oi*sH + ki, oj*sW + kj].
+    # A step of ki moves one row, a step of oi moves sH rows: the same bytes are read by
+    # every patch that overlaps them, which is why this needs strides and not a reshape.
+    patches = xp.lib.stride_tricks.as_strided(
+        padded, (c, kh, kw, n, ho, wo), (s_c, s_h, s_w, s_n, s_h * sh, s_w * sw))
+    return patches.reshape(c * kh * kw, n * ho * wo)    # the one copy: the columns themselves
 
 
-def col2im(cols, n, c, geom):
-    """The adjoint of im2col: (C*kH*kW, Ho*Wo*N) -> an (N, C, H, W) view, patches summed.
+def col2im(cols, x_shape, geom):
+    """The adjoint of im2col: (C*kH*kW, N*Ho*Wo) -> (N, C, H, W), overlapping patches summed.
 
-    Patches overlap, so a pixel's gradient is the sum over every patch that saw it. We add
-    one kernel offset at a time: kH*kW strided adds (25 for a 5x5 kernel), each covering
-    all channels, pixels and images at once. That Python loop is the honest fast way in
-    NumPy: np.add.at would do the scatter in one call but is unbuffered and many times slower.
+    A scatter-add: every column goes back onto the patch it was copied from, and a pixel
+    that sat in several patches receives the sum. We add one kernel offset (ki, kj) at a
+    time: for a fixed offset each output pixel lands on a different input pixel, so one
+    strided `+=` is safe; the overlaps are summed across the kH*kW offsets. (np.add.at
+    would scatter everything in one call, but it is unbuffered and many times slower.)
     """
     xp = get_array_module(cols)
+    n, c, h, w = x_shape
     (kh, kw), (sh, sw), (ho, wo) = geom.kernel, geom.stride, geom.small
-    patches = cols.reshape(c, kh, kw, ho, wo, n)
-    padded = xp.zeros((c, *_padded_size(geom), n), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            padded[:, i:i + sh * ho:sh, j:j + sw * wo:sw, :] += patches[:, i, j]
-    (t, _), (l, _) = geom.pad
-    return padded[:, t:t + geom.big[0], l:l + geom.big[1], :].transpose(3, 0, 1, 2)
+    (top, bottom), (left, right) = geom.pad
+    padded = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
+    patches = cols.reshape(c, kh, kw, n, ho, wo)
+    for ki in range(kh):
+        for kj in range(kw):
+            padded[:, :, ki:ki + sh * ho:sh, kj:kj + sw * wo:sw] += patches[:, ki, kj].transpose(1, 0, 2, 3)
+    # What fell on the padding is dropped: those zeros were constants, not inputs.
+    return xp.ascontiguousarray(padded[:, :, top:top + h, left:left + w])
 
 
-# --- the three products every conv op is made of --------------------------------------------
-# Each is written so that the GEMM's output has many rows (pixels, or C*kH*kW) and few
-# columns (channels), never the other way round. Same numbers, same FLOPs, but measured
-# with OpenBLAS on 2 busy cores a (64, 3136) result took up to 5x longer than its
-# (3136, 64) transpose. The transposes are views; only small results are copied.
-def _apply(w2, cols, n, hw, bias=None):
-    """Each output pixel = the weight times its patch: W2 @ cols, as an (N, C, h, w) image."""
-    xp = get_array_module(cols)
-    c, m = w2.shape[0], cols.shape[1]
-    pixels = xp.matmul(cols.T, w2.T, out=_scratch((m, c), cols.dtype, xp, "pixels"))  # = (W2 @ cols).T
-    # (h*w, N, C) -> (N, C, h*w) in two moves: whole C-runs to (N, h*w, C) first, then one
-    # small transpose per image; the direct 3-axis shuffle jumps around memory, 2-4x slower.
-    staged = _scratch((n, m // n, c), cols.dtype, xp, "staged")
-    pixels = pixels.reshape(m // n, n, c).transpose(1, 0, 2)
-    if bias is None:
-        staged[...] = pixels
-    else:
-        xp.add(pixels, bias, out=staged)
-    out = xp.empty((n, c, *hw), dtype=cols.dtype)
-    out.reshape(n, c, -1)[...] = staged.transpose(0, 2, 1)
-    return out
+def channel_rows(a):
+    """(N, C, h, w) -> (C, N*h*w): one row per channel, columns in im2col's order."""
+    return a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)
 
 
-def _spread(w2, rows):
-    """Each pixel's channels, spread back through the weight into patches: W2.T @ rows."""
+def rows_to_image(rows, n, hw):
+    """The inverse of channel_rows: (C, N*h*w) -> a contiguous (N, C, h, w) array."""
     xp = get_array_module(rows)
-    return xp.matmul(w2.T, rows, out=_scratch((w2.shape[1], rows.shape[1]), rows.dtype, xp))
-
-
-def _weight_grad(cols, rows, shape):
-    """dW = rows @ cols.T: every patch times the gradient (or input) at its pixel, summed."""
-    return (cols @ rows.T).T.reshape(shape)
+    return xp.ascontiguousarray(rows.reshape(-1, n, *hw).transpose(1, 0, 2, 3))
 
 
 # --- conv2d ------------------------------------------------------------------------------
 class Conv2dCache(NamedTuple):
-    cols: np.ndarray      # im2col(x): reused by the weight gradient
+    cols: np.ndarray      # im2col(x): the weight gradient needs every patch again
     weight: np.ndarray
     x_shape: tuple
     geom: ConvGeometry
@@ -279,30 +209,31 @@ class Conv2dCache(NamedTuple):
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     """x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) -> (N, C_out, Ho, Wo)."""
-    n, c_out = x.shape[0], weight.shape[0]
     geom = conv2d_geometry(x.shape[2:], weight.shape[2:], stride, padding)
-    cols = im2col(x, geom)                                      # (C_in*kH*kW, Ho*Wo*N)
-    out = _apply(weight.reshape(c_out, -1), cols, n, geom.small, bias)
+    w2 = weight.reshape(weight.shape[0], -1)                    # (C_out, C_in*kH*kW): a filter per row
+    cols = im2col(x, geom)                                      # (C_in*kH*kW, N*Ho*Wo)
+    out = rows_to_image(w2 @ cols, x.shape[0], geom.small)      # every output pixel in one product
+    if bias is not None:
+        out += bias.reshape(1, -1, 1, 1)
     return out, Conv2dCache(cols, weight, x.shape, geom, bias is not None)
 
 
 def conv2d_backward(dout, cache, param_grads=True):
     """Returns (dx, dweight, dbias); dbias is None when the layer has no bias.
     ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
-    n, c_in = cache.x_shape[:2]
     w2 = cache.weight.reshape(cache.weight.shape[0], -1)
-    dout2 = _rows(dout)                                         # (C_out, Ho*Wo*N)
-    dx = _contiguous(col2im(_spread(w2, dout2), n, c_in, cache.geom))   # a transposed conv of dout
+    dout2 = channel_rows(dout)                                  # (C_out, N*Ho*Wo), like W2 @ cols
+    dx = col2im(w2.T @ dout2, cache.x_shape, cache.geom)        # a transposed conv of dout
     if not param_grads:
         return dx, None, None
-    dweight = _weight_grad(cache.cols, dout2, cache.weight.shape)
-    dbias = dout2.sum(axis=1) if cache.has_bias else None
+    dweight = (dout2 @ cache.cols.T).reshape(cache.weight.shape)    # patch times its pixel's gradient
+    dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return dx, dweight, dbias
 
 
 # --- conv_transpose2d: conv2d's input gradient, run forwards --------------------------------
 class ConvTranspose2dCache(NamedTuple):
-    x_rows: np.ndarray    # x as (C_in, h*w*N): reused by the weight gradient
+    x_rows: np.ndarray    # x as (C_in, N*h*w): the weight gradient needs it
     weight: np.ndarray
     x_shape: tuple
     geom: ConvGeometry
@@ -313,21 +244,22 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     """x (N, C_in, h, w), weight (C_in, C_out, kH, kW), bias (C_out,) -> (N, C_out, H, W)."""
     n, (c_in, c_out) = x.shape[0], weight.shape[:2]
     geom = conv_transpose2d_geometry(x.shape[2:], weight.shape[2:], stride, padding, output_padding)
-    x_rows = _rows(x)                                           # x plays conv2d's dout2 ...
-    out = _contiguous(col2im(_spread(weight.reshape(c_in, -1), x_rows), n, c_out, geom), bias)  # ... its dx line
+    w2 = weight.reshape(c_in, -1)                               # (C_in, C_out*kH*kW)
+    x_rows = channel_rows(x)                                    # x plays conv2d's dout2 ...
+    out = col2im(w2.T @ x_rows, (n, c_out, *geom.big), geom)    # ... and this is conv2d's dx line
+    if bias is not None:
+        out += bias.reshape(1, -1, 1, 1)
     return out, ConvTranspose2dCache(x_rows, weight, x.shape, geom, bias is not None)
 
 
 def conv_transpose2d_backward(dout, cache, param_grads=True):
     """Returns (dx, dweight, dbias): dx is conv2d(dout, W), the weight gradient its mirror.
     ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
-    xp = get_array_module(dout)
-    n, c_in = cache.x_shape[:2]
-    w2 = cache.weight.reshape(c_in, -1)
-    cols = im2col(dout, cache.geom, out=_scratch((w2.shape[1], cache.x_rows.shape[1]), dout.dtype, xp))
-    dx = _apply(w2, cols, n, cache.geom.small)                  # conv2d's forward, without bias
+    w2 = cache.weight.reshape(cache.weight.shape[0], -1)
+    cols = im2col(dout, cache.geom)                             # (C_out*kH*kW, N*h*w)
+    dx = rows_to_image(w2 @ cols, cache.x_shape[0], cache.geom.small)   # conv2d's forward, no bias
     if not param_grads:
         return dx, None, None
-    dweight = _weight_grad(cols, cache.x_rows, cache.weight.shape)   # conv2d's dW, roles swapped
+    dweight = (cache.x_rows @ cols.T).reshape(cache.weight.shape)       # conv2d's dW, roles swapped
     dbias = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     return dx, dweight, dbias

@@ -1,9 +1,9 @@
 """TEACHING CODE: convolution and transposed convolution written as plain loops.
 
 These are the definitions, spelled out one output pixel at a time, so that a reader can
-check the fast im2col versions in ``minigan.ops.conv`` against something obviously right
-(the tests assert they agree). They are hundreds of times slower; never train with them.
-Same signatures, shapes and padding rules as the fast ops.
+check the im2col versions (``minigan.ops.conv`` and ``minigan.ops.conv_fast``) against
+something obviously right (the tests assert they agree). They are hundreds of times
+slower; never train with them. Same signatures, shapes and padding rules as the im2col ops.
 
     conv2d:           out[n, f, i, j]  = b[f] + sum(x_pad[n, :, i*s : i*s+kH, j*s : j*s+kW] * W[f])
     conv_transpose2d: out_pad[n, :, i*s : i*s+kH, j*s : j*s+kW] += x[n, c, i, j] * W[c]   (then crop)
