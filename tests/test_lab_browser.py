@@ -98,7 +98,7 @@ def test_ring8_from_the_page(browser, tmp_path):
     wait_for(browser, "return window.lab.frame.step >= 300", 120)
     assert plane_picture(browser) != picture
     assert int(browser.find_element(By.ID, "step").text) >= 300
-    assert js(browser, "window.lab.frame.curves.step.length") > 10
+    assert js(browser, "window.lab.history.curves.step.length") > 10
     # Train until the page counts 7 of 8 modes and the learning rate has decayed for a while
     # (step 2,500 of the preset's 10,000), so that the samples settle and the export holds them too.
     fps, first_seven = [], None
