@@ -26,8 +26,8 @@ from .ema import WeightAverage
 from .losses import get_objective
 from .nn.base import frozen
 from .optim import Adam
+from . import rng as _rng
 from .regularizers import penalties
-from .rng import get_rng
 
 
 @dataclass
@@ -113,9 +113,12 @@ class GAN:
         return backend_of(self.G.parameters()[0].data)
 
     def sample_noise(self, n):
-        """z ~ N(0, I), drawn on the CPU from the seeded generator, moved to G's backend and dtype."""
+        """z ~ N(0, I) in G's dtype, drawn where G lives by the counter-based generator (rng.py);
+        from the CPU generator ``rng`` instead, and moved to G's backend, when the GAN was given one."""
         like = self.G.parameters()[0].data
-        z = get_rng(self.rng).standard_normal((n, self.z_dim)).astype(like.dtype)
+        if self.rng is None:
+            return _rng.normal(get_array_module(like), (n, self.z_dim), like.dtype)
+        z = self.rng.standard_normal((n, self.z_dim)).astype(like.dtype)
         return to_backend(z, backend_of(like))
 
     def generate(self, n=None, z=None):
@@ -264,6 +267,7 @@ class GAN:
         if len(batches) != self.n_critic:
             raise ValueError(f"step() needs {self.n_critic} real batches (n_critic), got {len(batches)}")
         batches = [to_backend(b, self.backend) for b in batches]   # real data go where D lives
+        _rng.at_step(self.step_count)   # this step's random draws are named by its number (rng.py)
         record = StepRecord(self.step_count)
         for real in batches:
             record.grad_norms.clear()
@@ -296,14 +300,17 @@ class ConditionalGAN(GAN):
 
     def sample_noise(self, n, labels=None):
         """(n, z_dim + K): z ~ N(0, I), then the one-hot of ``labels`` (uniformly random if None)."""
-        z = to_numpy(super().sample_noise(n))
-        if labels is None:
-            labels = get_rng(self.rng).integers(0, self.n_classes, n)
-        labels = np.broadcast_to(np.asarray(labels, dtype=int), (n,))
-        if labels.min() < 0 or labels.max() >= self.n_classes:
-            raise ValueError(f"labels must be 0..{self.n_classes - 1}, got {labels.min()}..{labels.max()}")
-        onehot = np.eye(self.n_classes, dtype=z.dtype)[labels]
-        return to_backend(np.concatenate([z, onehot], axis=1), self.backend)
+        z = super().sample_noise(n)
+        xp = get_array_module(z)
+        if labels is None:     # drawn where G lives, like z (or from the GAN's own CPU generator)
+            labels = (_rng.integers(xp, self.n_classes, n) if self.rng is None
+                      else self.rng.integers(0, self.n_classes, n))
+        else:
+            labels = np.broadcast_to(np.asarray(labels, dtype=int), (n,))
+            if labels.min() < 0 or labels.max() >= self.n_classes:
+                raise ValueError(f"labels must be 0..{self.n_classes - 1}, got {labels.min()}..{labels.max()}")
+        onehot = xp.eye(self.n_classes, dtype=z.dtype)[xp.asarray(labels)]
+        return xp.concatenate([z, onehot], axis=1)
 
     def generate(self, n=None, z=None, labels=None):
         """Images only (the label channel dropped); ``labels``: one class, or one per sample."""

@@ -12,9 +12,9 @@ finite for any logit (t = +/-1e4 included), which is why D outputs logits.
 """
 import numpy as np
 
+from . import rng as _rng
 from .backend import get_array_module
 from .ops.activation import sigmoid
-from .rng import get_rng
 
 
 def softplus(t):
@@ -81,7 +81,10 @@ class _CrossEntropy(Objective):
         if self.label_flip == 0.0:
             return target
         xp = get_array_module(logits)
-        flip = xp.asarray(get_rng(self.rng).random(logits.shape) < self.label_flip)
+        if self.rng is None:    # drawn where the logits live
+            flip = _rng.uniform(xp, logits.shape, np.float64) < self.label_flip
+        else:
+            flip = xp.asarray(self.rng.random(logits.shape) < self.label_flip)
         return xp.where(flip, 1.0 - target, target).astype(logits.dtype)
 
     @staticmethod

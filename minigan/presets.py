@@ -42,6 +42,7 @@ class Preset:
     mbstd: bool = False                # a minibatch standard-deviation feature at D's input
     conditional: bool = False          # class-conditional (10 classes): a ConditionalGAN, labelled data
     ema: Optional[float] = None        # keep a moving average of G's weights with this decay; sample from it
+    width: Optional[int] = None        # the networks' base width (hidden units, or D's first feature maps)
     g_hidden: Optional[tuple] = None   # 2D presets: G's hidden layer widths (None = the preset's own)
     d_hidden: Optional[tuple] = None   # 2D presets: D's hidden layer widths (None = the preset's own)
 
@@ -50,6 +51,10 @@ class Preset:
         if isinstance(self.objective, str) and recipes.is_recipe(self.objective):
             raise ValueError(f"preset {self.name!r}: {self.objective!r} names a recipe, not an objective; "
                              f"apply it with minigan.recipes.apply(preset, {self.objective!r})")
+
+    def base_width(self, default):
+        """The networks' base width: ``width`` if set, else the architecture's own ``default``."""
+        return self.width or default
 
     def with_overrides(self, **fields):
         """A copy with the given fields replaced (``dataclasses.replace``)."""
@@ -126,11 +131,12 @@ def mlp(sizes, activation, out_activation=None):
 # "Unrolled GANs"; Lin et al. 2018, "PacGAN"). The learning rate decays to zero so that G settles onto
 # the narrow modes instead of orbiting them, which is what the high-quality-sample measure rewards.
 def _toy_G(width, depth):
-    return lambda p: mlp([p.z_dim] + list(p.g_hidden or [width] * depth) + [2], nn.ReLU)
+    return lambda p: mlp([p.z_dim] + list(p.g_hidden or [p.base_width(width)] * depth) + [2], nn.ReLU)
 
 
 def _toy_D(width, depth):
-    return lambda p: mlp([p.d_input_size(2)] + list(p.d_hidden or [width] * depth) + [1], lambda: nn.LeakyReLU(0.2))
+    return lambda p: mlp([p.d_input_size(2)] + list(p.d_hidden or [p.base_width(width)] * depth) + [1],
+                         lambda: nn.LeakyReLU(0.2))
 
 
 _TOY_SOURCES = {
@@ -141,19 +147,23 @@ _TOY_SOURCES = {
 
 PRESETS = {}
 
+# What each data set holds: a preset's networks read one kind, so --dataset may only swap within it.
+DATA_KINDS = {"ring8": "2D points", "grid25": "2D points", "digits": "8x8 grey images",
+              "mnist": "28x28 grey images", "fashion-mnist": "28x28 grey images"}
+
 
 def register(preset):
     PRESETS[preset.name] = preset
     return preset
 
 
-register(Preset("ring8", "8 Gaussians on a circle; MLP G and D", "ring8", z_dim=2,
+register(Preset("ring8", "8 Gaussians on a circle; MLP G and D; shows D's opinion of the plane and the modes G finds", "ring8", z_dim=2,
                 build_G=_toy_G(128, 2), build_D=_toy_D(128, 2), lr=1e-3, batch_size=256,
                 steps=10000, lr_decay=True, sources=_TOY_SOURCES))
 # grid25's G must cut the plane of z into 25 cells with steep steps between them: a deeper, narrower
 # plain MLP (no BatchNorm, whose batch statistics would jitter the steps), trained with the "sharp" recipe.
 register(recipes.apply(Preset(
-    "grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe", "grid25", z_dim=2,
+    "grid25", "25 Gaussians on a 5x5 grid; MLP G and D, the 'sharp' recipe; shows mode collapse cured", "grid25", z_dim=2,
     build_G=_toy_G(64, 4), build_D=_toy_D(64, 3), lr=1e-3, batch_size=128, steps=20000,
     sources={**_TOY_SOURCES, "betas, g_lr_scale, lr_decay, lr_hold": "the 'sharp' recipe (recipes.py)",
              "width, depth, batch, steps, no BatchNorm in G": "chosen by experiment in minigan, see "
@@ -183,26 +193,28 @@ def dcgan_mnist_G(p, batchnorm=False):
     def block(layer, channels, shape=None):
         bn = [] if not batchnorm else [nn.BatchNorm1d(channels) if shape == "flat" else nn.BatchNorm2d(channels)]
         return [layer, *bn, nn.LeakyReLU(0.3)]
+    w = p.base_width(64)     # 256, 128 and 64 feature maps at the default width
     return nn.Sequential(
-        *block(nn.Dense(p.z_dim, 7 * 7 * 256, bias=False), 7 * 7 * 256, "flat"),
-        nn.Reshape((256, 7, 7)),
-        *block(nn.ConvTranspose2d(256, 128, 5, stride=1, padding="same", bias=False), 128),   # 7x7
-        *block(nn.ConvTranspose2d(128, 64, 5, stride=2, padding="same", bias=False), 64),     # 14x14
-        nn.ConvTranspose2d(64, 1, 5, stride=2, padding="same", bias=False),                   # 28x28
+        *block(nn.Dense(p.z_dim, 7 * 7 * 4 * w, bias=False), 7 * 7 * 4 * w, "flat"),
+        nn.Reshape((4 * w, 7, 7)),
+        *block(nn.ConvTranspose2d(4 * w, 2 * w, 5, stride=1, padding="same", bias=False), 2 * w),   # 7x7
+        *block(nn.ConvTranspose2d(2 * w, w, 5, stride=2, padding="same", bias=False), w),           # 14x14
+        nn.ConvTranspose2d(w, 1, 5, stride=2, padding="same", bias=False),                          # 28x28
         nn.Tanh())
 
 
 def dcgan_mnist_D(p):
+    w = p.base_width(64)     # 64 and 128 feature maps at the default width
     return nn.Sequential(
-        nn.Conv2d(1, 64, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),     # 14x14
-        nn.Conv2d(64, 128, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),   # 7x7
-        nn.Flatten(), nn.Dense(7 * 7 * 128, 1))
+        nn.Conv2d(1, w, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),         # 14x14
+        nn.Conv2d(w, 2 * w, 5, stride=2, padding="same"), nn.LeakyReLU(0.3), nn.Dropout(0.3),     # 7x7
+        nn.Flatten(), nn.Dense(7 * 7 * 2 * w, 1))
 
 
-register(Preset("dcgan-mnist", "the TensorFlow tutorial's DCGAN on 28x28 digits", "mnist", z_dim=100,
+register(Preset("dcgan-mnist", "the TensorFlow tutorial's DCGAN; shows digits emerging epoch by epoch", "mnist", z_dim=100,
                 build_G=dcgan_mnist_G, build_D=dcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10, ema=0.999,
                 sources={**_DCGAN_SOURCES, **_EMA_SOURCES}))
-register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm after G's dense and transposed convolutions",
+register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm in G; shows what BatchNorm changes",
                 "mnist", z_dim=100, build_G=lambda p: dcgan_mnist_G(p, batchnorm=True), build_D=dcgan_mnist_D,
                 lr=2e-4, batch_size=64, epochs=10,
                 sources={**_DCGAN_SOURCES, "batchnorm": "the TensorFlow tutorial's generator (BatchNormalization "
@@ -219,7 +231,7 @@ def cdcgan_mnist_D(p):
     """dcgan-mnist's D as a projection discriminator: its features (all but the last Dense) dotted
     with a learnt embedding of the class asked for, plus its own unconditional logit."""
     d = dcgan_mnist_D(p)
-    return ProjectionD(nn.Sequential(*d.layers[:-1]), 7 * 7 * 128, 10)
+    return ProjectionD(nn.Sequential(*d.layers[:-1]), 7 * 7 * 2 * p.base_width(64), 10)
 
 
 def cdcgan_mnist_concat_D(p):
@@ -227,11 +239,11 @@ def cdcgan_mnist_concat_D(p):
     Osindero's concatenation. The preset uses the projection D instead (see experiments/cdcgan_mnist);
     minigan.apps keeps this one for its recorded runs."""
     d = dcgan_mnist_D(p)
-    d.layers[0] = nn.Conv2d(1 + 10, 64, 5, stride=2, padding="same")
+    d.layers[0] = nn.Conv2d(1 + 10, p.base_width(64), 5, stride=2, padding="same")
     return nn.Sequential(LabelMaps(10), *d.layers)
 
 
-register(Preset("cdcgan-mnist", "dcgan-mnist-bn conditioned on the digit: sample any class on request", "mnist",
+register(Preset("cdcgan-mnist", "dcgan-mnist-bn conditioned on the digit; draws any class on request", "mnist",
                 z_dim=100, build_G=cdcgan_mnist_G, build_D=cdcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10,
                 conditional=True, ema=0.999,
                 sources={**_DCGAN_SOURCES, **_EMA_SOURCES,
@@ -243,17 +255,19 @@ register(Preset("cdcgan-mnist", "dcgan-mnist-bn conditioned on the digit: sample
 
 
 def mlp_mnist_G(p):
-    return nn.Sequential(nn.Dense(p.z_dim, 256), nn.LeakyReLU(0.2), nn.Dense(256, 512), nn.LeakyReLU(0.2),
-                         nn.Dense(512, 1024), nn.LeakyReLU(0.2), nn.Dense(1024, 784), nn.Tanh(),
+    w = p.base_width(256)    # 256, 512 and 1024 units at the default width
+    return nn.Sequential(nn.Dense(p.z_dim, w), nn.LeakyReLU(0.2), nn.Dense(w, 2 * w), nn.LeakyReLU(0.2),
+                         nn.Dense(2 * w, 4 * w), nn.LeakyReLU(0.2), nn.Dense(4 * w, 784), nn.Tanh(),
                          nn.Reshape((1, 28, 28)))
 
 
 def mlp_mnist_D(p):
-    return nn.Sequential(nn.Flatten(), nn.Dense(784, 512), nn.LeakyReLU(0.2), nn.Dropout(0.3),
-                         nn.Dense(512, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Dense(256, 1))
+    w = p.base_width(256)    # 512 and 256 units at the default width
+    return nn.Sequential(nn.Flatten(), nn.Dense(784, 2 * w), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+                         nn.Dense(2 * w, w), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Dense(w, 1))
 
 
-register(Preset("mlp-mnist", "a fully connected GAN, as in Goodfellow et al. 2014", "mnist", z_dim=100,
+register(Preset("mlp-mnist", "a fully connected G and D, as in Goodfellow et al. 2014; shows what convolutions add", "mnist", z_dim=100,
                 build_G=mlp_mnist_G, build_D=mlp_mnist_D, lr=2e-4, batch_size=64, epochs=10,
                 sources={"idea": "Goodfellow et al. 2014 (fully connected G and D, dropout in D)",
                          "LeakyReLU 0.2, Adam 2e-4 / 0.5": "Radford et al. 2015"}))
@@ -263,21 +277,23 @@ register(Preset("mlp-mnist", "a fully connected GAN, as in Goodfellow et al. 201
 # kernel 4, stride 2, padding 1 -- the DCGAN paper's upsampling block), so that `minigan train`
 # with no arguments finishes in a couple of minutes on a laptop, offline.
 def dcgan_digits_G(p):
+    w = p.base_width(64)     # 128 and 64 feature maps at the default width
     return nn.Sequential(
-        nn.Dense(p.z_dim, 128 * 2 * 2, bias=False), nn.BatchNorm1d(128 * 2 * 2), nn.ReLU(),
-        nn.Reshape((128, 2, 2)),
-        nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),   # 4x4
-        nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh())                                     # 8x8
+        nn.Dense(p.z_dim, 2 * w * 2 * 2, bias=False), nn.BatchNorm1d(2 * w * 2 * 2), nn.ReLU(),
+        nn.Reshape((2 * w, 2, 2)),
+        nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),   # 4x4
+        nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1), nn.Tanh())                                      # 8x8
 
 
 def dcgan_digits_D(p):
+    w = p.base_width(64)     # 64 and 128 feature maps at the default width
     return nn.Sequential(
-        nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),      # 4x4
-        nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.LeakyReLU(0.2),    # 2x2
-        nn.Flatten(), nn.Dense(128 * 2 * 2, 1))
+        nn.Conv2d(1, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),         # 4x4
+        nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),     # 2x2
+        nn.Flatten(), nn.Dense(2 * w * 2 * 2, 1))
 
 
-register(Preset("dcgan-digits", "a small DCGAN for scikit-learn's 8x8 digits (offline)", "digits", z_dim=32,
+register(Preset("dcgan-digits", "a small DCGAN, offline; shows a GAN learning digits in minutes", "digits", z_dim=32,
                 build_G=dcgan_digits_G, build_D=dcgan_digits_D, lr=2e-4, batch_size=64, epochs=100,
                 init="dcgan",
                 sources={"blocks, ReLU in G / LeakyReLU 0.2 in D, BatchNorm in G, N(0, 0.02) init, Adam 2e-4 / 0.5":

@@ -13,7 +13,7 @@ its unweighted value under its name.
 from .backend import get_array_module, to_backend, backend_of
 from .nn.base import gradients_kept
 from .nn.second_order import input_gradient, penalty_backward
-from .rng import get_rng
+from . import rng as _rng
 
 NORM_EPS = 1e-12   # inside the square root, so ||g|| = 0 (a dead critic) gives no 0/0
 
@@ -38,9 +38,13 @@ def zero_centered(g):
 
 
 def interpolate(real, fake, rng=None):
-    """x_hat = e real + (1 - e) fake with one e ~ U[0, 1] per example, drawn on the CPU (seeded)."""
-    e = get_rng(rng).random((len(real),) + (1,) * (real.ndim - 1)).astype(real.dtype)
-    e = to_backend(e, backend_of(real))
+    """x_hat = e real + (1 - e) fake with one e ~ U[0, 1] per example, drawn where the batch lives
+    (or from the CPU generator ``rng`` when one is given)."""
+    shape = (len(real),) + (1,) * (real.ndim - 1)
+    if rng is None:
+        e = _rng.uniform(get_array_module(real), shape, real.dtype)
+    else:
+        e = to_backend(rng.random(shape).astype(real.dtype), backend_of(real))
     return e * real + (1 - e) * fake
 
 

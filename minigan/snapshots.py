@@ -12,6 +12,8 @@ from . import viz
 from .backend import to_backend, to_numpy
 from .nn.base import eval_mode
 
+GIF_FRAMES, GIF_SIDE = 40, 400     # a GIF of at most 40 frames, 400 pixels on its longer side (~1.5 MB)
+
 
 def generator_arrows(gan, fake):
     """Minus G's loss gradient at each generated point: the direction D tells G to move it."""
@@ -56,4 +58,5 @@ def finish(run):
         if frames:
             with open(frames[-1], "rb") as src, open(os.path.join(run.out, last), "wb") as dst:
                 dst.write(src.read())
-            viz.save_gif(frames, os.path.join(run.out, gif), duration_ms=150)
+            viz.save_gif(frames, os.path.join(run.out, gif), duration_ms=150, max_frames=GIF_FRAMES,
+                         max_side=GIF_SIDE)

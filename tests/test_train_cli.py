@@ -159,8 +159,9 @@ def test_missing_and_corrupt_checkpoints_give_clear_errors(tmp_path, capsys):
             checkpoint.load(path)
         assert str(path) in str(err.value) and words in str(err.value)
         capsys.readouterr()
-        assert main(["sample", "--checkpoint", str(path), "-n", "2", "--out", str(tmp_path / "x.npy")]) == 1
-        assert str(path) in capsys.readouterr().err
+        assert main(["sample", "--checkpoint", str(path), "-n", "2", "--out", str(tmp_path / "x.npy")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert str(path) in err and len(err.splitlines()) == 1
     assert r.step == 5
 
 
@@ -172,8 +173,9 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise OSError("disk full")
     monkeypatch.setattr(np, "savez", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(checkpoint.CheckpointError) as err:   # said in one line, naming the file
         checkpoint.save(path, {"a": np.arange(4)}, {"step": 2})
+    assert str(path) in str(err.value) and "disk full" in str(err.value) and "previous checkpoint was kept" in str(err.value)
     assert path.read_bytes() == before                    # the old checkpoint survives
     assert sorted(os.listdir(tmp_path)) == ["ck.npz"]      # and no temporary file is left
 

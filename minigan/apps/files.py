@@ -12,6 +12,7 @@
 
 Every problem raises ``InputError`` with one line that names the file.
 """
+import math
 import os
 
 import numpy as np
@@ -28,18 +29,48 @@ def _extension(path, flag):
     return ext
 
 
+MAX_INPUT_BYTES = 256 * 2**20    # an image or mask file may declare at most this much data
+MAX_PICTURE_PIXELS = 4096 * 4096  # a picture larger than this is refused before it is decoded
+
+
+def _read_npy(path, flag):
+    """The array in an .npy file, its header checked before any data is read (never unpickled)."""
+    from ..data.arrays import DataError, open_npy, read_header
+    try:
+        with open(path, "rb") as fp:
+            shape, dtype, _ = read_header(fp, f"{flag} {path}")
+        need = math.prod(shape) * dtype.itemsize      # Python ints: no overflow
+        if need > MAX_INPUT_BYTES:
+            raise InputError(f"{flag} {path}: declares shape {str(shape)[:60]} of {dtype} = {need} bytes, above "
+                             f"the limit of {MAX_INPUT_BYTES} for an image file")
+        return np.array(open_npy(path))
+    except DataError as err:
+        raise InputError(str(err) if str(err).startswith(flag) else f"{flag} {err}") from None
+
+
+def _read_png(path, flag):
+    """A picture as grey values, its size checked before a single pixel is decoded."""
+    from PIL import Image
+    with Image.open(path) as im:
+        w, h = im.size
+        if w * h > MAX_PICTURE_PIXELS:
+            raise InputError(f"{flag} {path}: a picture of {w} x {h} pixels, above the limit of "
+                             f"{MAX_PICTURE_PIXELS:,}")
+        return np.asarray(im.convert("L"))
+
+
 def _read(path, flag):
     ext = _extension(path, flag)
     if not os.path.isfile(path):
         raise InputError(f"{flag} {path}: no such file")
     try:
-        if ext == ".npy":
-            return np.load(path, allow_pickle=False)
-        from PIL import Image
-        with Image.open(path) as im:
-            return np.asarray(im.convert("L"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"{flag} {path}: not a readable {ext} file ({err})") from None
+        return _read_npy(path, flag) if ext == ".npy" else _read_png(path, flag)
+    except PermissionError:
+        raise InputError(f"{flag} {path}: permission denied") from None
+    except InputError:
+        raise
+    except Exception as err:   # Pillow raises many kinds (OSError, SyntaxError, DecompressionBombError, ...)
+        raise InputError(f"{flag} {path}: not a readable {ext} file ({str(err).splitlines()[0][:100] if str(err) else type(err).__name__})") from None
 
 
 def _as_batch(a):
@@ -60,9 +91,11 @@ def read_images(path, flag="--image"):
     if not np.issubdtype(a.dtype, np.floating) and not np.issubdtype(a.dtype, np.integer):
         raise InputError(f"{flag} {path}: expected numbers, got dtype {a.dtype}")
     a = a.astype(np.float32)
-    if not np.isfinite(a).all() or a.min() < -1.001 or a.max() > 1.001:
-        raise InputError(f"{flag} {path}: values must lie in [-1, 1] (as minigan sample writes them), "
-                         f"got {np.nanmin(a):.3g} .. {np.nanmax(a):.3g}")
+    with np.errstate(invalid="ignore"):
+        bad = int(np.count_nonzero(~(np.abs(a) <= 1.001)))    # NaN compares False
+    if bad:
+        raise InputError(f"{flag} {path}: values must lie in [-1, 1] (as minigan sample writes them); "
+                         f"{bad} of {a.size} are NaN, infinite or outside")
     return np.clip(_as_batch(a), -1, 1)
 
 
@@ -94,7 +127,8 @@ def write_images(path, images, flag="--out"):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     images = np.asarray(images, dtype=np.float32)
     if ext == ".npy":
-        np.save(path, images)
+        with open(path, "wb") as f:   # np.save(name) would add ".npy" to a name ending in ".NPY"
+            np.save(f, images)
         return path
     from PIL import Image
 

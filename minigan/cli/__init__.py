@@ -11,8 +11,23 @@ DEFAULT_PRESET = "dcgan-digits"
 COMMANDS = ("train", "sample", "evaluate", "inpaint", "gradcheck", "bench", "lab")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each flag's help ends with its default, where it has one; descriptions keep their lines."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if not unset and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is one line on stderr and exit status 2 (no usage dump)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -34,10 +49,13 @@ def friendly(fn):
         from ..train import RunExists, TrainingDiverged
         try:
             return fn(args)
-        except (CheckpointError, TrainingDiverged, FileNotFoundError) as err:
+        except (TrainingDiverged, FileNotFoundError) as err:
             raise UserError(str(err), 1) from None
-        except (RunExists, BackendUnavailable, ValueError) as err:   # bad input: status 2, like a bad flag
+        except (CheckpointError, RunExists, BackendUnavailable, ValueError) as err:   # bad input: status 2
             raise UserError(str(err), 2) from None
+        except OSError as err:   # a full disk, a folder one may not write to: said in one line
+            where = f"{err.filename}: " if err.filename else ""
+            raise UserError(f"{where}{err.strerror or err}", 2) from None
     return wrapper
 
 
@@ -75,6 +93,22 @@ def objective_or_recipes(names):
     return parse
 
 
+def checkpoint_file(text):
+    """A checkpoint given as its file or as the run folder holding it (``runs/x`` = ``runs/x/checkpoint.npz``)."""
+    import os
+    if os.path.isdir(text):
+        inside = os.path.join(text, "checkpoint.npz")
+        if not os.path.isfile(inside):
+            raise argparse.ArgumentTypeError(f"{text} is a folder without a checkpoint.npz in it")
+        return inside
+    return text
+
+
+def add_checkpoint(parser):
+    parser.add_argument("--checkpoint", required=True, type=checkpoint_file, metavar="PATH",
+                        help="a run's checkpoint.npz, or the run folder that holds it")
+
+
 # -- the parser and main ---------------------------------------------------------------------------
 def _command(name):
     """The module of one command (imported on demand, so a problem in one never stops another)."""
@@ -83,8 +117,11 @@ def _command(name):
 
 
 def build_parser():
-    parser = Parser(prog="minigan", description="A from-scratch GAN library you can read.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    from .. import __version__
+    parser = Parser(prog="minigan", description="A from-scratch GAN library you can read. "
+                                                "`minigan COMMAND --help` explains each command's flags.")
+    parser.add_argument("--version", action="version", version=f"minigan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
     for name in COMMANDS:
         _command(name).add_parser(sub)
     return parser
@@ -92,7 +129,11 @@ def build_parser():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not argv:              # a bare `minigan` asks what there is
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         return _command(args.command).run(args)
     except KeyboardInterrupt:

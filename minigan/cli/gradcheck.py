@@ -4,8 +4,8 @@ from . import friendly
 
 def add_parser(sub):
     g = sub.add_parser("gradcheck", help="check every hand-written backward against finite differences")
-    g.add_argument("--tol", type=float, default=1e-6)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--tol", type=float, default=1e-6, help="largest relative error that passes (float64)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the random inputs and upstream gradients")
 
 
 @friendly

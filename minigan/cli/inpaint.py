@@ -1,7 +1,7 @@
 """``minigan inpaint``: fill the missing pixels of images by searching the generator's latent space."""
 import os
 
-from . import UserError, friendly, positive
+from . import UserError, add_checkpoint, friendly, positive
 
 
 def add_parser(sub):
@@ -11,14 +11,15 @@ def add_parser(sub):
                                    "[-1, 1]) or a grey .png; MASK: .npy or .png, 1 / white = known pixel, "
                                    "0 / black = missing, shaped (H, W) or like IMG; OUT: .npy or .png, the known "
                                    "pixels kept and the hole filled from G.")
-    i.add_argument("--checkpoint", required=True)
-    i.add_argument("--image", required=True, metavar="IMG")
-    i.add_argument("--mask", required=True, metavar="MASK")
-    i.add_argument("--out", required=True, metavar="OUT")
-    i.add_argument("--steps", type=positive(int), default=300, help="Adam steps on z (default 300)")
-    i.add_argument("--lam", type=float, default=0.1, help="weight of D's opinion, the prior loss (default 0.1)")
-    i.add_argument("--seed", type=int, default=0)
-    i.add_argument("--backend", choices=["numpy", "cupy"])
+    add_checkpoint(i)
+    i.add_argument("--image", required=True, metavar="IMG", help="the images to complete (.npy or grey .png)")
+    i.add_argument("--mask", required=True, metavar="MASK", help="1 / white where a pixel is known, 0 / black where missing")
+    i.add_argument("--out", required=True, metavar="OUT", help="OUT.npy (the completed images) or OUT.png "
+                   "(original, masked input and result side by side)")
+    i.add_argument("--steps", type=positive(int), default=300, help="Adam steps on z")
+    i.add_argument("--lam", type=float, default=0.1, help="weight of D's opinion, the prior loss")
+    i.add_argument("--seed", type=int, default=0, help="seed of the starting noise")
+    i.add_argument("--backend", choices=["numpy", "cupy"], help="numpy (CPU) or cupy (GPU) (default: the run's)")
 
 
 @friendly
@@ -27,8 +28,8 @@ def run(args):
     from ..apps.files import InputError, read_images, read_mask, write_images
     from ..apps.inpaint import inpaint
     from ..train import load_gan
-    if args.lam < 0:
-        raise UserError(f"argument --lam: must be 0 or more, got {args.lam}", 2)
+    if not args.lam >= 0 or args.lam == float("inf"):   # NaN compares False
+        raise UserError(f"argument --lam: must be 0 or more and finite, got {args.lam}", 2)
     try:   # every file problem is found before any work is done
         if os.path.splitext(args.out)[1].lower() not in (".npy", ".png"):
             raise InputError(f"--out {args.out}: expected a .npy or .png file")

@@ -3,20 +3,22 @@ import os
 
 import numpy as np
 
-from . import UserError, friendly, positive
+from . import UserError, add_checkpoint, friendly, positive
 
 
 def add_parser(sub):
-    s = sub.add_parser("sample", help="draw samples from a trained generator")
-    s.add_argument("--checkpoint", required=True)
-    s.add_argument("-n", type=positive(int), default=64)
-    s.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (a picture)")
-    s.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("sample", help="draw samples from a trained generator",
+                       description="Draw samples from a trained generator into a .npy file (the raw samples) "
+                                   "or a .png picture.")
+    add_checkpoint(s)
+    s.add_argument("-n", type=positive(int), default=64, help="how many samples (or strips, with --interpolate)")
+    s.add_argument("--out", required=True, metavar="FILE", help="FILE.npy (raw samples) or FILE.png (a picture)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the noise the samples are drawn from")
     s.add_argument("--interpolate", type=positive(int), metavar="STEPS",
                    help="instead: n strips, each walking the latent space between two noise vectors in STEPS steps")
     s.add_argument("--label", type=int, help="conditional models: the class to draw (default: a row per class)")
     s.add_argument("--no-ema", action="store_true", help="draw from G's last weights, not their moving average")
-    s.add_argument("--backend", choices=["numpy", "cupy"])
+    s.add_argument("--backend", choices=["numpy", "cupy"], help="numpy (CPU) or cupy (GPU) (default: the run's)")
 
 
 def generate(args, n, interpolate=None):
@@ -65,7 +67,8 @@ def run(args):
     samples, header = generate(args, args.n, args.interpolate)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     if ext == ".npy":
-        np.save(args.out, samples)
+        with open(args.out, "wb") as f:   # np.save(name) would add ".npy" to a name ending in ".NPY"
+            np.save(f, samples)
     elif samples.ndim == 2:
         from .. import viz
         viz.save_field(args.out, samples, samples, title=f"{args.n} samples")

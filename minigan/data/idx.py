@@ -13,6 +13,7 @@ exactly the right length, because a half-downloaded file should fail loudly here
 not as a strange training curve later.
 """
 import gzip as _gzip
+import math
 import os
 import zlib
 
@@ -35,22 +36,65 @@ class IDXError(ValueError):
     """A file that is not a valid IDX file; the message names the file and the problem."""
 
 
-def _read_bytes(path):
-    with open(path, "rb") as f:
-        raw = f.read()
+# A gzipped IDX file may inflate to at most MAX_GZIP_RATIO times its size (MNIST's inflate about
+# fivefold; a gzip bomb a thousandfold) beyond a first SMALL_BYTES, and never beyond MAX_BYTES.
+MAX_GZIP_RATIO = 100
+SMALL_BYTES = 64 * 2**20
+MAX_BYTES = 2 * 2**30
+TRAILING_SHOWN = 2**16
+
+
+def _open(path):
+    """(stream, size limit): the file, or its gzip stream, inflated only as far as it is read."""
+    f = open(path, "rb")
+    size = os.fstat(f.fileno()).st_size
     # Trust the content, not the name: a file called *.gz may have been unpacked already,
     # and a gzipped file may have lost its suffix.
-    if raw[:2] != _GZIP_MAGIC:
-        return raw
+    if f.read(2) != _GZIP_MAGIC:
+        f.seek(0)
+        return f, size
+    f.seek(0)
+    return _gzip.GzipFile(fileobj=f, mode="rb"), min(MAX_BYTES, max(SMALL_BYTES, MAX_GZIP_RATIO * size))
+
+
+def _read_exactly(stream, n, path):
     try:
-        return _gzip.decompress(raw)
+        return stream.read(n)
     except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError
         raise IDXError(f"{path}: corrupt gzip data ({err})") from None
 
 
 def read_idx(path):
-    """The array stored in the IDX file at ``path`` (gzipped or raw), in native byte order."""
-    data = _read_bytes(path)
+    """The array stored in the IDX file at ``path`` (gzipped or raw), in native byte order.
+
+    The header is read first; the payload is then read (and inflated) no further than the size
+    it declares, so a small file that claims or hides gigabytes is refused with bounded memory."""
+    try:
+        stream, limit = _open(path)
+    except PermissionError:
+        raise IDXError(f"{path}: permission denied") from None
+    with stream:
+        magic = _read_exactly(stream, 4, path)
+        shape, dtype = _check_magic(path, magic, stream)
+        expected = math.prod(shape) * dtype.itemsize   # Python ints: no overflow
+        if expected > limit:
+            raise IDXError(f"{path}: declares shape {shape} of {dtype.name} = {expected} bytes, more than this "
+                           f"file may hold ({limit}); refused")
+        data = _read_exactly(stream, expected, path)
+        extra = len(_read_exactly(stream, TRAILING_SHOWN, path))   # read a little further, never all of it
+    if len(data) < expected:
+        raise IDXError(f"{path}: truncated payload: shape {shape} of {dtype.name} needs {expected} bytes "
+                       f"after the header, found only {len(data)}")
+    if extra:
+        count = f"{extra}" if extra < TRAILING_SHOWN else f"at least {extra}"
+        raise IDXError(f"{path}: {count} trailing bytes after the payload "
+                       f"(shape {shape} of {dtype.name} needs exactly {expected})")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+
+
+def _check_magic(path, data, stream):
+    """(shape, dtype) from the magic number ``data`` and the dimension sizes that follow it."""
     if len(data) < 4:
         raise IDXError(f"{path}: only {len(data)} bytes, too short for the 4-byte IDX magic number")
     zero, code, ndim = data[:2], data[2], data[3]
@@ -61,21 +105,11 @@ def read_idx(path):
         raise IDXError(f"{path}: unknown type code 0x{code:02X} in the magic number (known: {known})")
     if ndim == 0:
         raise IDXError(f"{path}: the magic number says 0 dimensions; expected at least 1")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise IDXError(f"{path}: header truncated: {ndim} dimension sizes need {header} bytes, file has {len(data)}")
-    shape = tuple(int(s) for s in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = IDX_TYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    found = len(data) - header
-    if found < expected:
-        raise IDXError(f"{path}: truncated payload: shape {shape} of {dtype.name} needs {expected} bytes "
-                       f"after the header, found only {found}")
-    if found > expected:
-        raise IDXError(f"{path}: {found - expected} trailing bytes after the payload "
-                       f"(shape {shape} of {dtype.name} needs exactly {expected})")
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+    sizes = _read_exactly(stream, 4 * ndim, path)
+    if len(sizes) < 4 * ndim:
+        raise IDXError(f"{path}: header truncated: {ndim} dimension sizes need {4 + 4 * ndim} bytes, "
+                       f"file has {4 + len(sizes)}")
+    return tuple(int(s) for s in np.frombuffer(sizes, dtype=">u4")), IDX_TYPES[code]
 
 
 def write_idx(path, array, gzip=True):

@@ -4,13 +4,11 @@ In train mode each value is zeroed with probability p and the survivors are
 scaled by 1 / (1 - p), so the expected output equals the input and eval mode can
 simply pass x through unchanged. Backward multiplies by the very same mask.
 
-The mask is drawn on the CPU from minigan's seeded generator and then moved to
-the input's backend, so one seed gives the same masks on NumPy and CuPy.
+The mask is drawn where x lives, from minigan's counter-based generator (rng.py),
+which makes the same bits on NumPy and CuPy: one seed gives the same masks on both.
 """
-import numpy as np
-
+from .. import rng
 from ..backend import get_array_module
-from ..rng import get_rng
 from .base import Layer
 
 
@@ -27,12 +25,9 @@ class Dropout(Layer):
             self._cache = 1  # identity: backward multiplies by 1
             return x
         xp = get_array_module(x)
-        # float32 uniforms: 24 random bits are plenty to compare with p, and drawing them
-        # costs less than float64's 53 (this mask is drawn 6 times per DCGAN training step).
-        keep = get_rng().random(x.shape, dtype=np.float32) >= self.p   # True with prob 1 - p
-        # keep * 1/(1-p) in x's dtype, made where x lives in one pass: to a GPU only the
-        # booleans travel (1 byte each, not a float's 4).
-        mask = xp.multiply(xp.asarray(keep), x.dtype.type(1.0 / (1.0 - self.p)), dtype=x.dtype)
+        keep = rng.keep_mask(xp, x.shape, self.p)        # True with probability 1 - p
+        # keep * 1/(1-p) in x's dtype, in one pass.
+        mask = xp.multiply(keep, x.dtype.type(1.0 / (1.0 - self.p)), dtype=x.dtype)
         self._cache = mask
         return x * mask
 

@@ -11,10 +11,8 @@ from typing import Optional
 
 from .. import checkpoint, recipes
 from ..presets import Preset, get_preset
-
-
-class RunExists(FileExistsError):
-    """The output directory already holds a run and --resume was not given."""
+from .header import MAX_BATCH_SIZE
+from .outdir import RunExists, check_not_busy, check_out_folder
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,23 @@ def preset_from(name, overrides):
     preset = get_preset(name)
     if fields.get("objective"):
         preset = recipes.apply(preset, fields.pop("objective"))
-    return preset.with_overrides(**fields)
+    rates = {k: fields.pop(k, None) for k in ("lr_d", "lr_g", "beta1")}
+    return optimizer_flags(preset.with_overrides(**fields), **rates)
+
+
+def optimizer_flags(preset, lr_d=None, lr_g=None, beta1=None):
+    """``preset`` with ``--lr-d``, ``--lr-g`` and ``--beta1`` applied. ``--lr`` is the field ``lr``
+    itself (D's rate; G's is ``lr * g_lr_scale``), so a separate rate for either player sets D's
+    ``lr`` and G's ratio to it."""
+    if lr_d or lr_g:
+        d_lr, g_lr = preset.learning_rates()
+        d_lr, g_lr = lr_d or d_lr, lr_g or g_lr
+        preset = preset.with_overrides(lr=d_lr, g_lr_scale=g_lr / d_lr)
+    if beta1 is not None:
+        if preset.optimizer != "adam":
+            raise ValueError(f"--beta1 is Adam's momentum, but this run trains with {preset.optimizer}")
+        preset = preset.with_overrides(betas=(beta1, preset.betas[1]))
+    return preset
 
 
 def flags_given(**flags):
@@ -63,26 +77,65 @@ def flags_given(**flags):
 
 def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resume=False, **flags):
     """Settings for a run of the preset named ``preset`` in ``out`` (default: a new folder under
-    ./runs/). ``flags`` are preset fields (steps, epochs, batch_size, objective, pack, dataset, ema).
+    ./runs/). ``flags`` are preset fields (steps, epochs, batch_size, objective, pack, dataset, ema, lr,
+    z_dim, width) and the optimizer flags lr_d, lr_g, beta1.
     A resumed run keeps its recorded seed, data folder and flags, and the flags given now win."""
     out = out or os.path.join("runs", f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     ckpt_path = os.path.join(out, "checkpoint.npz")
     overrides = flags_given(**flags)
+    if overrides.get("batch_size", 0) > MAX_BATCH_SIZE:
+        raise ValueError(f"--batch-size {overrides['batch_size']}: above minigan's limit of {MAX_BATCH_SIZE}")
+    data_dir = existing_folder(data_dir, "--data-dir")
     if resume:
+        check_not_busy(out)
         saved = _recorded_config(ckpt_path, preset)
         overrides = {**saved["overrides"], **overrides}
-        seed, data_dir = saved["seed"], data_dir or saved.get("data_dir")
+        seed = saved["seed"]
+        if data_dir is None and saved.get("data_dir"):
+            # a path the run recorded: relative to the run's folder, and never created
+            data_dir = existing_folder(os.path.join(out, saved["data_dir"]), f"data_dir recorded in {ckpt_path}")
     elif os.path.exists(ckpt_path):
         raise RunExists(f"{out} already holds a run (checkpoint.npz); pass --resume to continue it "
                         "or choose another --out")
+    else:
+        check_out_folder(out)
     backend = backend or os.environ.get("MINIGAN_BACKEND") or "numpy"
     return Settings(preset, overrides, seed, backend, data_dir, out, resume, preset_from(preset, overrides))
+
+
+def existing_folder(path, what):
+    """``path`` made absolute (so that the run records where its data really is), if it is a folder."""
+    if path is None:
+        return None
+    if not os.path.isdir(path):
+        raise ValueError(f"{what} {path}: no such folder")
+    return os.path.abspath(path)
 
 
 def _recorded_config(ckpt_path, preset):
     if not os.path.exists(ckpt_path):
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
-    saved = checkpoint.load(ckpt_path)[1]["config"]
+    from .save import read_run
+    saved = read_run(ckpt_path)[1]["config"]
     if saved["preset"] != preset:
         raise ValueError(f"{ckpt_path} was trained with preset {saved['preset']!r}, not {preset!r}")
     return saved
+
+
+def check_data_fits(settings):
+    """Refuse, before anything is built, a data set the preset's networks cannot read, and a data
+    folder for a data set that has none (both used to start and then fail, or be silently ignored)."""
+    from ..presets import DATA_KINDS
+    own = get_preset(settings.name).dataset
+    dataset = settings.preset.dataset
+    if DATA_KINDS.get(dataset) != DATA_KINDS[own]:
+        fitting = sorted(d for d, kind in DATA_KINDS.items() if kind == DATA_KINDS[own])
+        raise ValueError(f"--dataset {dataset}: preset {settings.name} is built for {DATA_KINDS[own]}, and "
+                         f"{dataset} holds {DATA_KINDS.get(dataset, 'something else')}; choose one of "
+                         f"{', '.join(fitting)}, or a preset made for {dataset}")
+    if settings.data_dir and dataset not in FOLDER_DATASETS:
+        raise ValueError(f"--data-dir: preset {settings.name} trains on {dataset}, which needs no folder "
+                         f"(--data-dir is where {' and '.join(FOLDER_DATASETS)} are read from)")
+
+
+FOLDER_DATASETS = ("mnist", "fashion-mnist")     # the data sets read from files

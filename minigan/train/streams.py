@@ -78,8 +78,18 @@ def make_stream(dataset, batch_size, seed, backend, data_dir=None, conditional=F
     return labelled_stream(images, labels, batch_size, seed, backend, conditional)
 
 
+def check_pixels(images):
+    """Refuse training images that hold values outside [-1, 1] or NaN/Inf, counting them."""
+    with np.errstate(invalid="ignore"):
+        bad = sum(int(np.count_nonzero(~(np.abs(images[i:i + 4096]) <= 1.001)))   # NaN compares False
+                  for i in range(0, len(images), 4096))
+    if bad:
+        raise ValueError(f"training data: {bad} of {images.size} values are not finite numbers in [-1, 1]")
+
+
 def labelled_stream(images, labels, batch_size, seed, backend, conditional=False):
     """Shuffled epochs over in-memory images; a conditional GAN's carry their labels along."""
+    check_pixels(images)
     if conditional:   # each image with its label channel (nn/conditional.py), shuffled together
         from ..nn.conditional import label_channel
         images = label_channel(images, labels)

@@ -22,12 +22,18 @@ def figure_to_array(fig):
         return np.asarray(im.convert("RGB"))
 
 
-def save_gif(frames, path, duration_ms=200):
+def save_gif(frames, path, duration_ms=200, max_frames=None, max_side=None):
     """Write ``frames`` (uint8 arrays (H, W) / (H, W, 3), or PNG paths) as a GIF that loops forever.
 
-    All frames must have the same size. Note that Pillow merges identical consecutive frames
-    into one longer frame. Returns the path.
+    All frames must have the same size. ``max_frames`` keeps that many, evenly spread, the last
+    one always among them; ``max_side`` shrinks frames whose longer side is larger, so that the
+    file stays small. Note that Pillow merges identical consecutive frames into one longer
+    frame. Returns the path.
     """
+    frames = list(frames)
+    if max_frames and len(frames) > max_frames:
+        keep = np.linspace(0, len(frames) - 1, int(max_frames)).round().astype(int)
+        frames = [frames[i] for i in sorted(set(keep.tolist()))]
     images = []
     for i, frame in enumerate(frames):
         if isinstance(frame, (str, os.PathLike)):
@@ -45,6 +51,10 @@ def save_gif(frames, path, duration_ms=200):
         images.append(im)
     if not images:
         raise ValueError("save_gif: no frames to write")
+    if max_side and max(images[0].size) > max_side:
+        factor = max_side / max(images[0].size)
+        size = (max(1, round(images[0].width * factor)), max(1, round(images[0].height * factor)))
+        images = [im.resize(size, Image.NEAREST) for im in images]   # no new grey levels: a small palette
     path = prepare_path(path)
     images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
                    duration=int(duration_ms), loop=0)  # loop=0: repeat forever
