@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlparse
 
-from .config import BadRequest, check_settings, options, parse_body
+from .config import MAX_BODY, BadRequest, check_settings, options, parse_body
 from .engine import SERVING
 from .pool import Labs, NoSuchModel
 
@@ -81,8 +81,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True        # its body is left unread
             return self._json(415, {"error": "POST bodies must be JSON (Content-Type: application/json)"})
         length = self.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > (1 << 20):
+        if not length.isdigit() or int(length) > MAX_BODY:
             self.close_connection = True
+            if length.isdigit() and int(length) <= 8 * MAX_BODY:
+                self.rfile.read(int(length))    # read it anyway, so the client hears why
             return self._json(413 if length.isdigit() else 400,
                               {"error": f"request body too large or of unknown length ({length})"})
         raw = self.rfile.read(int(length))

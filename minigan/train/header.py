@@ -67,8 +67,13 @@ def _short(value):
 
 
 def check_generator_state(field, state):
-    """A NumPy PCG64 bit generator's state, as ``bit_generator.state`` gives it."""
-    field.mapping(state, ("bit_generator", "state", "has_uint32", "uinteger"))
+    """A NumPy PCG64 bit generator's state, as ``bit_generator.state`` gives it (the run's random
+    state also holds the counter of the training draws, rng.get_state)."""
+    field.mapping(state, ("bit_generator", "state", "has_uint32", "uinteger"), optional=("counter",))
+    if "counter" in state:
+        counter = field.at("counter").mapping(state["counter"], ("seed", "step", "site"))
+        for key in ("seed", "step", "site"):
+            field.at("counter").at(key).whole(counter[key], 0, 2**63 - 1)
     field.at("bit_generator").text(state["bit_generator"], {"PCG64"})
     inner = field.at("state").mapping(state["state"], ("state", "inc"))
     for key in ("state", "inc"):
