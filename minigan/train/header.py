@@ -137,7 +137,7 @@ def check_points(field, points):
 
 def check_config(field, config):
     from ..presets import PRESETS
-    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points"))
+    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points", "threads"))
     field.at("preset").text(config["preset"], set(PRESETS))
     check_overrides(field.at("overrides"), config["overrides"])
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
@@ -145,6 +145,8 @@ def check_config(field, config):
         field.at("backend").text(config["backend"], {"numpy", "cupy"})
     if config.get("data_dir") is not None:
         field.at("data_dir").text(config["data_dir"])
+    if config.get("threads") is not None:       # the matrix products' threads the run chose
+        field.at("threads").whole(config["threads"], 1, 4096)
     if "drawn_points" in config:
         check_points(field.at("drawn_points"), config["drawn_points"])
 
@@ -188,9 +190,12 @@ def check_run_header(path, header):
     for who in ("G", "D"):
         check_optimizer(top.at("optimizers").at(who), optimizers[who])
     if "diagnostics" in header:
-        diagnostics = top.at("diagnostics").mapping(header["diagnostics"], optional=("d_wins_streak",))
+        diagnostics = top.at("diagnostics").mapping(header["diagnostics"],
+                                                    optional=("d_wins_streak", "collapse_since"))
         if "d_wins_streak" in diagnostics:
             top.at("diagnostics").at("d_wins_streak").whole(diagnostics["d_wins_streak"], 0, MAX_STEPS)
+        if diagnostics.get("collapse_since") is not None:     # the step a collapse episode began
+            top.at("diagnostics").at("collapse_since").whole(diagnostics["collapse_since"], 0, MAX_STEPS)
     if "ema" in header:
         ema = top.at("ema").mapping(header["ema"], ("decay", "count"))
         top.at("ema").at("decay").number(ema["decay"], 0.0, 1.0, high_open=True)
