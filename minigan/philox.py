@@ -16,6 +16,13 @@ import numpy as np
 
 from .backend import get_array_module
 
+# The fast path on the CPU: the same Philox4x32-10 compiled in C by the randomgen package, when it is
+# installed (tests check it against the array version below).
+try:
+    import randomgen as _compiled
+except ImportError:    # the array version gives the same bits, more slowly
+    _compiled = None
+
 # The round constants of Philox4x32 (Salmon et al. 2011, table 2 and the Random123 sources):
 MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)   # the two 32-bit multipliers of each round
 WEYL = (0x9E3779B9, 0xBB67AE85)          # added to the key between rounds (golden ratio, sqrt(3) - 1)
@@ -62,16 +69,9 @@ def random_words(xp, n, key, stream):
     return words.reshape(-1)[:n]
 
 
-# The fast path on the CPU: the same Philox4x32-10 compiled in C by the randomgen package, when it is
-# installed (tests check it against the array version above). Its generator walks the counters as one
-# 128-bit number (word 0 lowest) and adds one BEFORE each block, so it starts one counter behind.
-try:
-    import randomgen as _compiled
-except ImportError:    # the array version above gives the same bits, more slowly
-    _compiled = None
-
-
 def _compiled_words(n, key, stream):
+    """random_words on the CPU, by randomgen's Philox: it walks the counters as one 128-bit number
+    (word 0 lowest) and adds one BEFORE each block, so it starts one counter behind."""
     first = (int(stream[0]) & LOW32) << 64 | (int(stream[1]) & LOW32) << 96
     bits = _compiled.Philox(counter=(first - 1) % 2 ** 128, key=(int(key[0]) & LOW32) | (int(key[1]) & LOW32) << 32,
                             number=4, width=32)
@@ -110,9 +110,10 @@ def uniform(xp, shape, key, stream, dtype=np.float32):
 def normal(xp, shape, key, stream, dtype=np.float32):
     """Standard normals by the Box-Muller transform: two uniforms u1, u2 give two independent
     normals r cos(theta) and r sin(theta), r = sqrt(-2 log u1), theta = 2 pi u2. Computed in
-    float64 (the same formula on both backends) and rounded to ``dtype`` at the end. (NumPy's and
-    CuPy's float64 log, cos and sin may differ in the last bit; after rounding to float32 that shows
-    only when a value lies on a rounding boundary, about one value in 10^8.)"""
+    float64 (the same formula on both backends) and rounded to ``dtype`` at the end. NumPy's and
+    CuPy's float64 log, cos and sin may differ in the last bit; rounded to float32, that shows only
+    for the rare value that lies on a rounding boundary. (With 24-bit uniforms the tails stop at
+    sqrt(2 ln 2^24) = 5.8 standard deviations.)"""
     n = int(np.prod(shape))
     half = (n + 1) // 2
     words = random_words(xp, 2 * half, key, stream).reshape(half, 2)

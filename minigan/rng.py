@@ -87,6 +87,7 @@ def set_state(state):
     _rng.bit_generator.state = state
     if counter is not None:
         values = [counter.get(k) if isinstance(counter, dict) else None for k in ("seed", "step", "site")]
-        if not all(isinstance(v, int) and v >= 0 for v in values):
-            raise ValueError(f"random state: counter must hold non-negative integers seed, step, site; got {counter!r}")
+        if not (all(isinstance(v, int) for v in values) and min(values[1:]) >= 0):
+            raise ValueError(f"random state: counter must hold integers seed, step, site (step, site >= 0); "
+                             f"got {counter!r}")
         _seed, _step, _site = values

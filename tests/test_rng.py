@@ -101,7 +101,7 @@ def test_state_round_trip_includes_the_counter():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("counter", [{"seed": -1, "step": 0, "site": 0}, {"seed": 1}, "x", {"seed": 1.5, "step": 0, "site": 0}])
+@pytest.mark.parametrize("counter", [{"seed": 1, "step": -1, "site": 0}, {"seed": 1}, "x", {"seed": 1.5, "step": 0, "site": 0}])
 def test_a_bad_counter_in_a_saved_state_is_a_clear_error(counter):
     state = R.get_state()
     state["counter"] = counter
