@@ -66,15 +66,9 @@ def _short(value):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_generator_state(field, state, counter=False):
-    """A NumPy PCG64 bit generator's state, as ``bit_generator.state`` gives it; with ``counter``,
-    also the position of minigan's counter-based draws (rng.py), where the header holds one."""
-    field.mapping(state, ("bit_generator", "state", "has_uint32", "uinteger"), ("counter",) if counter else ())
-    if "counter" in state:
-        where = field.at("counter")
-        where.mapping(state["counter"], ("seed", "step", "site"))
-        for key, high in (("seed", 2**64 - 1), ("step", 2**62), ("site", 2**62)):
-            where.at(key).whole(state["counter"][key], 0, high)
+def check_generator_state(field, state):
+    """A NumPy PCG64 bit generator's state, as ``bit_generator.state`` gives it."""
+    field.mapping(state, ("bit_generator", "state", "has_uint32", "uinteger"))
     field.at("bit_generator").text(state["bit_generator"], {"PCG64"})
     inner = field.at("state").mapping(state["state"], ("state", "inc"))
     for key in ("state", "inc"):
@@ -86,16 +80,16 @@ def check_generator_state(field, state, counter=False):
 # The preset fields a header may override: the flags of ``minigan train``, and what the lab's page
 # changes (learning rates, critic steps, the 2D networks' sizes). Ranges keep a model small enough
 # to build: a header cannot ask for a network of gigabytes.
-WHOLE_FIELDS = {"batch_size": (1, MAX_BATCH_SIZE), "pack": (1, MAX_PACK), "n_critic": (1, 100), "z_dim": (1, 4096),
-                "width": (1, 1024)}
-NUMBER_FIELDS = {"lr": (0.0, 10.0), "lr_d": (0.0, 10.0), "lr_g": (0.0, 10.0), "g_lr_scale": (0.0, 1e4)}
 MAX_LAYERS, MAX_WIDTH = 8, 1024
+WHOLE_FIELDS = {"batch_size": (1, MAX_BATCH_SIZE), "pack": (1, MAX_PACK), "n_critic": (1, 100), "z_dim": (1, 1024),
+                "width": (1, MAX_WIDTH)}
+NUMBER_FIELDS = {"lr": (0.0, 10.0), "g_lr_scale": (0.0, 1e4), "lr_d": (0.0, 10.0), "lr_g": (0.0, 10.0)}
 MAX_POINTS, COORD_LIMIT = 10000, 100.0
 
 
 def check_overrides(field, overrides):
-    field.mapping(overrides, optional=("steps", "epochs", "objective", "dataset", "ema", "beta1", "g_hidden",
-                                       "d_hidden", *WHOLE_FIELDS, *NUMBER_FIELDS))
+    field.mapping(overrides, optional=("steps", "epochs", "objective", "dataset", "ema", "beta1", "g_hidden", "d_hidden",
+                                       *WHOLE_FIELDS, *NUMBER_FIELDS))
     for key, (low, high) in WHOLE_FIELDS.items():
         if key in overrides:
             field.at(key).whole(overrides[key], low, high)
@@ -141,8 +135,8 @@ def check_points(field, points):
 def check_config(field, config):
     from ..presets import PRESETS
     field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points", "threads"))
-    if config.get("threads") is not None:
-        field.at("threads").whole(config["threads"], 1, 4096)
+    if "threads" in config:
+        field.at("threads").whole(config["threads"], 1, 1024)
     field.at("preset").text(config["preset"], set(PRESETS))
     check_overrides(field.at("overrides"), config["overrides"])
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
@@ -152,6 +146,19 @@ def check_config(field, config):
         field.at("data_dir").text(config["data_dir"])
     if "drawn_points" in config:
         check_points(field.at("drawn_points"), config["drawn_points"])
+
+
+def check_random_state(field, state):
+    """rng.get_state(): the CPU generator's state, and the counter of the keyed (Philox) draws."""
+    if not isinstance(state, dict):
+        field.fail(f"expected an object, got {_short(state)}")
+    state = dict(state)
+    counter = state.pop("counter", None)
+    check_generator_state(field, state)
+    if counter is not None:
+        field.at("counter").mapping(counter, ("seed", "step", "site"))
+        for key in ("seed", "step", "site"):
+            field.at("counter").at(key).whole(counter[key], 0, 2**64 - 1)
 
 
 def check_optimizer(field, state):
@@ -187,14 +194,14 @@ def check_run_header(path, header):
     top.at("total_steps").whole(header["total_steps"], 0, MAX_STEPS)
     top.at("step").whole(header["step"], 0, header["total_steps"])
     check_config(top.at("config"), header["config"])
-    check_generator_state(top.at("rng"), header["rng"], counter=True)
+    check_random_state(top.at("rng"), header["rng"])
     check_stream(top.at("stream"), header["stream"])
     optimizers = top.at("optimizers").mapping(header["optimizers"], ("G", "D"))
     for who in ("G", "D"):
         check_optimizer(top.at("optimizers").at(who), optimizers[who])
     if "diagnostics" in header:
         diagnostics = top.at("diagnostics").mapping(header["diagnostics"], optional=("d_wins_streak", "collapse_since"))
-        for key in ("d_wins_streak", "collapse_since"):
+        for key in ("d_wins_streak", "collapse_since"):       # collapse_since: None while no collapse lasts
             if diagnostics.get(key) is not None:
                 top.at("diagnostics").at(key).whole(diagnostics[key], 0, MAX_STEPS)
     if "ema" in header:
