@@ -5,7 +5,8 @@
 `minigan train`: the steps per second of a whole run (pictures and metrics.csv included), with the
 start-up cost removed by timing two lengths: (N_long - N_short) / (t_long - t_short).
 `minigan lab`: a server started as the user starts it, a client asking for a frame 15 times a second
-as the page does, and the step counter read over ``--seconds`` of play (after a 2-second warm-up).
+and for the curves 3 times a second as the page does, and the step counter read over ``--seconds``
+of play (after a 2-second warm-up).
 The two take turns ``--repeats`` times so both see the same background load; medians are reported.
 Writes lab_speed.{json,md} to benchmarks/results/ (or --out).
 """
@@ -59,20 +60,26 @@ def lab_rate(preset, seconds, frames_per_s=15):
             url = re.search(r"http://\S+", server.stderr.readline()).group(0)
             served, stop = [], threading.Event()
 
-            def page():                       # what the page does: a frame every 66 ms at most
+            def page():                       # what the page does: a frame every 66 ms at most...
                 while not stop.is_set():
                     started = time.perf_counter()
                     served.append((started, call(url, "api/frame")["step"]))
                     stop.wait(max(0.0, 1 / frames_per_s - (time.perf_counter() - started)))
-            poller = threading.Thread(target=page)
-            poller.start()
+
+            def curves():                     # ...and the curves three times a second
+                while not stop.wait(0.33):
+                    call(url, "api/history")
+            pollers = [threading.Thread(target=page), threading.Thread(target=curves)]
+            for poller in pollers:
+                poller.start()
             call(url, "api/play", {"playing": True})
             time.sleep(2.0)
             t0, s0 = time.perf_counter(), call(url, "api/state")["step"]
             time.sleep(seconds)
             t1, s1 = time.perf_counter(), call(url, "api/state")["step"]
             stop.set()
-            poller.join()
+            for poller in pollers:
+                poller.join()
             frames = [s for t, s in served if t0 <= t <= t1]
             new = sum(1 for a, b in zip(frames, frames[1:]) if b != a)
             return (s1 - s0) / (t1 - t0), new / (t1 - t0)

@@ -81,6 +81,8 @@ def test_step_stage_play_and_frame(api):
     assert call(url, "/api/play", {"playing": False})[1]["playing"] is False
     status, frame = call(url, "/api/frame")
     assert status == 200 and frame["step"] > step + 1 and len(frame["heat"]) == 24 * 24
+    status, history = call(url, "/api/history")
+    assert status == 200 and history["curves"]["step"][-1] <= history["step"]
 
 
 def test_settings_layer_reset_export(api, capsys):

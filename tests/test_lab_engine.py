@@ -87,7 +87,9 @@ def test_play_trains_in_the_background_and_pause_stops_it(make_lab):
     time.sleep(0.2)
     assert lab.state()["step"] == stopped
     frame = lab.frame()
-    assert len(frame["curves"]["step"]) > 0 and frame["grad_norms"]
+    history = lab.history()
+    assert frame["grad_norms"] and history["step"] == frame["step"]
+    assert len(history["curves"]["step"]) > 0 and len(history["mode_curve"]["modes"]) > 0
 
 
 def test_frame_holds_the_plane(make_lab):
@@ -141,7 +143,7 @@ def test_bad_settings_are_refused_and_nothing_changes(make_lab, bad):
     assert lab.settings() == settings and lab.gan.step_count == 1 and same(before, weights(lab))
 
 
-def test_drawn_distribution_trains_without_mode_metrics(make_lab):
+def test_drawn_distribution_trains_without_mode_metrics(make_lab, tmp_path):
     lab = make_lab()
     points = [[x, 0.5 * x] for x in np.linspace(-1, 1, 20)]
     state = lab.change(check_settings({"dataset": "custom", "points": points}))
@@ -151,13 +153,19 @@ def test_drawn_distribution_trains_without_mode_metrics(make_lab):
     lab.step()
     frame = lab.frame()
     assert frame["modes"] is None and len(frame["real"]) == 480
+    path = lab.export()["path"]
+    out = str(tmp_path / "drawn.npy")
+    assert main(["sample", "--checkpoint", path, "-n", "50", "--out", out]) == 0
+    assert np.load(out).shape == (50, 2)
 
 
 def test_layer_histograms(make_lab):
     lab = make_lab()
     lab.step()
+    lab.frame()                  # drawing the arrows runs D backward: D's gradients must survive it
     assert lab.layers()[0] == "G/0" and "D/0" in lab.layers()
     params = lab.layer("D/0")["params"]
+    assert params["weight"]["grads"]["std"] > 0
     assert sum(params["weight"]["weights"]["counts"]) == 2 * 128
     assert sum(params["bias"]["grads"]["counts"]) == 128
     with pytest.raises(BadRequest):

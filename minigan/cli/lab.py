@@ -9,13 +9,13 @@ def add_parser(sub):
     from ..presets import PRESETS
     two_d = sorted(name for name, p in PRESETS.items() if p.dataset in MIXTURES)
     b = sub.add_parser("lab", help="open the interactive GAN lab in the browser (2D presets)")
-    b.add_argument("--preset", default="ring8", choices=two_d, help="the 2D preset the page starts with")
+    b.add_argument("--preset", default="ring8", choices=two_d, help="the 2D preset each page starts from")
     b.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     b.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: this machine only; anything else is reachable by others)")
     b.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     b.add_argument("--out", default="lab-exports", help="folder for exported checkpoints")
-    b.add_argument("--seed", type=int, default=0, help="seed of the first run on the page")
+    b.add_argument("--seed", type=int, default=0, help="seed of each new model's weights, noise and data")
 
 
 @friendly

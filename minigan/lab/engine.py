@@ -33,6 +33,9 @@ MODES_SAMPLES = 2500  # samples per measurement, as PacGAN (and `minigan evaluat
 # Weights are drawn from the library's global generator: one model is built at a time, so that a
 # seed gives the same model while other pages build theirs.
 _BUILDING = threading.Lock()
+# One entry per request being answered (server.py). Python runs one thread at a time, so a training
+# thread that kept stepping would make each answer wait its turn many times over; it steps aside.
+SERVING = []
 
 
 class Lab:
@@ -130,7 +133,7 @@ class Lab:
             with self.lock:
                 if self.playing:
                     self._one_step()
-            while self._waiting and not self._closed:     # let a waiting request have the lock
+            while (self._waiting or SERVING) and not self._closed:    # let a request be answered first
                 time.sleep(0.0002)
 
     def locked(self):
@@ -287,7 +290,7 @@ class Lab:
 
     # -- the picture ----------------------------------------------------------------------------
     def frame(self):
-        """The compact frame the page polls: the plane, the curves, the panels."""
+        """The compact frame the page polls: the plane and the panels' latest numbers."""
         with self.locked():
             key = (self.version, self.gan.step_count, self.stepper.index, self.stepper.critic, self.playing)
             if key != self._frame_key:
@@ -301,12 +304,19 @@ class Lab:
         return {"step": self.gan.step_count, "playing": self.playing, "version": self.version,
                 "message": self.message, "steps_per_s": self.speed(), "extent": extent,
                 "real": frames.flat(self.data.reference(), 3), **picture, "heat_size": frames.HEAT_SIZE,
-                "curves": self.curves.rows, "modes": self.last_modes, "mode_curve": self.mode_curve.rows,
+                "modes": self.last_modes,
                 "grad_norms": {k: round(v, 6) for k, v in self.grad_norms.items()},
                 "last": None if record is None else {k: _finite(getattr(record, k)) for k in
                                                      ("d_loss", "g_loss", "d_real", "d_fake")},
                 "stage": {"next": STAGES[self.stepper.index][0], "critic": self.stepper.critic,
                           "last": self.stepper.last}}
+
+    def history(self):
+        """The curves (losses, D's outputs, mode metrics), thinned to a few hundred points each. The
+        page asks for them a few times a second, less often than for frames: they change slowly, and
+        thousands of numbers cost time to send."""
+        with self.locked():
+            return {"step": self.gan.step_count, "curves": self.curves.rows, "mode_curve": self.mode_curve.rows}
 
     def speed(self):
         """Steps per second over the last few dozen steps (0 when paused)."""

@@ -8,7 +8,7 @@ import copy
 import numpy as np
 
 from ..backend import to_backend, to_numpy
-from ..nn.base import eval_mode
+from ..nn.base import eval_mode, gradients_kept
 from ..snapshots import d_opinion, generator_arrows
 
 HEAT_SIZE = 24        # heat-map cells per side: 576 points through D per frame (drawn smoothed)
@@ -22,9 +22,9 @@ def plane(gan, fixed_noise, extent, mid_step):
     forward pass would overwrite the caches the next stage's backward pass reads."""
     if mid_step:
         gan = copy.deepcopy(gan)
-    with eval_mode(gan.G, gan.D):
-        with gan.averaged():
-            fake = gan.G.forward(to_backend(fixed_noise, gan.backend))
+    # D's gradients are kept for the layer histograms (the arrows' backward pass would clear them).
+    with eval_mode(gan.G, gan.D), gradients_kept(gan.D):
+        fake = gan.generate(z=to_backend(fixed_noise, gan.backend))
         arrows = generator_arrows(gan, fake)
         xmin, xmax, ymin, ymax = extent
         # cell centres, row by row from the bottom (y = ymin) up

@@ -5,6 +5,7 @@
                                 ?lab=NAME (without it, they drive model "0", made at start)
     GET  /api/state             settings, choices, layers, where training stands
     GET  /api/frame             the compact frame the page draws (polled several times a second)
+    GET  /api/history           the curves: losses, D's outputs, mode metrics (polled less often)
     GET  /api/layer?name=D/0    histograms of one layer's weights and gradients
     POST /api/play  {"playing": true|false}
     POST /api/step              one whole step        POST /api/stage   the next stage of a step
@@ -23,7 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlparse
 
-from .config import BadRequest, check_settings, options, parse_body
+from .config import MAX_BODY, BadRequest, check_settings, options, parse_body
+from .engine import SERVING
 from .pool import Labs, NoSuchModel
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -37,6 +39,7 @@ def static_files():
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "minigan-lab"
+    protocol_version = "HTTP/1.1"       # keep-alive: the page's frames reuse one connection
     labs = None         # set by make_server
     files = {}
 
@@ -50,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
         lab = self._model(query)
         routes = {"/api/state": lambda: {**lab().state(), "options": options()},
                   "/api/frame": lambda: lab().frame(),
+                  "/api/history": lambda: lab().history(),
                   "/api/layer": lambda: lab().layer(_one(query, "name"))}
         if url.path in routes:
             return self._answer(routes[url.path])
@@ -74,9 +78,13 @@ class Handler(BaseHTTPRequestHandler):
         # Only JSON bodies: a browser sends those cross-origin only after asking (CORS), which this
         # server never grants, so another web site cannot drive the lab through the user's browser.
         if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            self.close_connection = True        # its body is left unread
             return self._json(415, {"error": "POST bodies must be JSON (Content-Type: application/json)"})
         length = self.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > (1 << 20):
+        if not length.isdigit() or int(length) > MAX_BODY:
+            self.close_connection = True
+            if length.isdigit() and int(length) <= 8 * MAX_BODY:
+                self.rfile.read(int(length))    # read it anyway, so the client hears why
             return self._json(413 if length.isdigit() else 400,
                               {"error": f"request body too large or of unknown length ({length})"})
         raw = self.rfile.read(int(length))
@@ -89,6 +97,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answers -----------------------------------------------------------------------------
     def _answer(self, make):
+        SERVING.append(1)               # the training threads step aside until this is answered
         try:
             self._json(200, make())
         except NoSuchModel as err:
@@ -97,6 +106,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(400, {"error": str(err)})
         except OSError as err:          # e.g. the export folder cannot be written
             self._json(500, {"error": f"{type(err).__name__}: {err}"})
+        finally:
+            SERVING.pop()
 
     def _json(self, status, payload):
         body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()

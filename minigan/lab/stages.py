@@ -6,6 +6,7 @@ page shows them as five stages; with several critic steps the first three repeat
 """
 import numpy as np
 
+from .. import rng as _rng
 from ..backend import to_numpy
 from ..gan import StepRecord
 
@@ -70,6 +71,7 @@ class StageStepper:
         lab, gan = self.lab, self.lab.gan
         if self.critic == 0:     # all the critic steps' real batches are drawn first, as step() is fed
             self.batches = lab.real_batches()
+            _rng.at_step(gan.step_count)      # the step's named random draws, as step() keys them
             self.record = StepRecord(gan.step_count)
         self.record.grad_norms.clear()
         real = self.batches[self.critic]

@@ -144,8 +144,9 @@ def check_config(field, config):
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
     if config.get("backend") is not None:
         field.at("backend").text(config["backend"], {"numpy", "cupy"})
-    if config.get("data_dir") is not None:
-        field.at("data_dir").text(config["data_dir"])
+    for key in ("data_dir", "data"):      # data: a note on arrays given in memory, only ever shown
+        if config.get(key) is not None:
+            field.at(key).text(config[key])
     if "drawn_points" in config:
         check_points(field.at("drawn_points"), config["drawn_points"])
 

@@ -59,14 +59,25 @@ function drawFrame(frame) {
   $("step").textContent = frame.step;
   $("speed").textContent = frame.steps_per_s.toFixed(0);
   $("play").textContent = frame.playing ? "Pause" : "Play";
-  const c = frame.curves;
-  drawLines($("losses"), c.step, [{label: "D loss", color: "#1f77b4", values: c.d_loss},
-                                  {label: "G loss", color: "#d62728", values: c.g_loss}]);
-  drawLines($("outputs"), c.step, [{label: "D(x)", color: "#2ca02c", values: c.d_real},
-                                   {label: "D(G(z))", color: "#9467bd", values: c.d_fake}]);
-  drawModes(frame);
+  drawModes(frame, lab.history);
   drawGradNorms(frame.grad_norms);
   if (frame.stage) showStages(frame.stage);
+  refreshInspect(frame);
+}
+
+// The curves change slowly and hold thousands of numbers: asked for three times a second.
+async function pollHistory() {
+  try {
+    const history = await api("/api/history");
+    lab.history = history;
+    const c = history.curves;
+    drawLines($("losses"), c.step, [{label: "D loss", color: "#1f77b4", values: c.d_loss},
+                                    {label: "G loss", color: "#d62728", values: c.g_loss}]);
+    drawLines($("outputs"), c.step, [{label: "D(x)", color: "#2ca02c", values: c.d_real},
+                                     {label: "D(G(z))", color: "#9467bd", values: c.d_fake}]);
+    if (lab.frame) drawModes(lab.frame, history);
+  } catch (err) { /* the frame loop reports a lost server */ }
+  setTimeout(pollHistory, 330);
 }
 
 function countFrame() {
@@ -79,8 +90,8 @@ function countFrame() {
   $("fps").textContent = lab.fps.toFixed(0);
 }
 
-function drawModes(frame) {
-  const m = frame.modes, c = frame.mode_curve;
+function drawModes(frame, history) {
+  const m = frame.modes, c = history ? history.mode_curve : {step: [], modes: [], high_quality: [], reverse_kl: []};
   if (!m) {
     $("modes-now").textContent = "(only for the built-in mixtures)";
     drawLines($("modes"), [], []);
@@ -116,9 +127,12 @@ function drawGradNorms(norms) {
   });
 }
 
-async function inspect(name) {
+async function inspect(name, quietly) {
+  lab.inspected = name;
+  lab.inspectedAt = performance.now();
   try {
     const answer = await api(`/api/layer?name=${encodeURIComponent(name)}`);
+    lab.inspectedStep = answer.step;
     $("inspect").hidden = false;
     $("inspect-name").textContent = `${answer.layer} at step ${answer.step}`;
     const box = $("histograms");
@@ -128,11 +142,19 @@ async function inspect(name) {
         const canvas = document.createElement("canvas");
         canvas.width = 200; canvas.height = 90; canvas.className = `hist ${param}-${what}`;
         box.appendChild(canvas);
-        drawHistogram(canvas, h[what], color, `${param} ${what} ${JSON.stringify(h.shape)}`);
+        drawHistogram(canvas, h[what], color, `${param} ${what === "grads" ? "gradients" : "values"} ` +
+                      `${h.shape.join("x")}`);
       }
     }
   } catch (err) {
-    say(err.message, true);
+    if (quietly) { $("inspect").hidden = true; lab.inspected = null; } else say(err.message, true);
+  }
+}
+
+function refreshInspect(frame) {
+  // The open histograms follow the model, at most once a second (the layer may be gone after a restart).
+  if (lab.inspected && frame.step !== lab.inspectedStep && performance.now() - lab.inspectedAt > 1000) {
+    inspect(lab.inspected, true);
   }
 }
 
@@ -282,6 +304,7 @@ async function start() {
   $("controls").addEventListener("submit", applySettings);
   setupDrawing();
   poll();
+  pollHistory();
 }
 
 start().catch(err => say(`could not start: ${err.message}`, true));
