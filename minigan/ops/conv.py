@@ -233,7 +233,7 @@ def conv2d_backward(dout, cache, param_grads=True):
 
 # --- conv_transpose2d: conv2d's input gradient, run forwards --------------------------------
 class ConvTranspose2dCache(NamedTuple):
-    x_rows: np.ndarray    # x as (C_in, N*h*w): the weight gradient needs it
+    x_rows: np.ndarray    # x as (C_in, pixels of every image): the weight gradient needs it
     weight: np.ndarray
     x_shape: tuple
     geom: ConvGeometry

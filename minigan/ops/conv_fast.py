@@ -16,12 +16,12 @@ The public arrays stay NCHW and the signatures match conv.py's, so either module
 """
 import math
 import threading
-from typing import NamedTuple
 
 import numpy as np
 
 from ..backend import get_array_module
-from .conv import ConvGeometry, conv2d_geometry, conv_transpose2d_geometry
+# The caches are conv.py's; here their cols and x_rows keep the pixels batch-innermost.
+from .conv import Conv2dCache, ConvTranspose2dCache, conv2d_geometry, conv_transpose2d_geometry
 
 
 # --- the building blocks: patches, un-patches, and channel-major rows -----------------------
@@ -151,14 +151,6 @@ def _weight_grad(cols, rows, shape):
 
 
 # --- conv2d ------------------------------------------------------------------------------
-class Conv2dCache(NamedTuple):
-    cols: np.ndarray      # im2col(x): reused by the weight gradient
-    weight: np.ndarray
-    x_shape: tuple
-    geom: ConvGeometry
-    has_bias: bool
-
-
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     """x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) -> (N, C_out, Ho, Wo)."""
     n, c_out = x.shape[0], weight.shape[0]
@@ -183,14 +175,6 @@ def conv2d_backward(dout, cache, param_grads=True):
 
 
 # --- conv_transpose2d: conv2d's input gradient, run forwards --------------------------------
-class ConvTranspose2dCache(NamedTuple):
-    x_rows: np.ndarray    # x as (C_in, h*w*N): reused by the weight gradient
-    weight: np.ndarray
-    x_shape: tuple
-    geom: ConvGeometry
-    has_bias: bool
-
-
 def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_padding=0):
     """x (N, C_in, h, w), weight (C_in, C_out, kH, kW), bias (C_out,) -> (N, C_out, H, W)."""
     n, (c_in, c_out) = x.shape[0], weight.shape[:2]
