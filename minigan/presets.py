@@ -249,7 +249,7 @@ def dcgan_mnist_small_D(p):
 
 register(Preset("dcgan-mnist-small", "a small 28x28 DCGAN; clean digits within 30 minutes on two CPU cores",
                 "mnist", z_dim=100, build_G=dcgan_mnist_small_G, build_D=dcgan_mnist_small_D, lr=2e-4,
-                batch_size=64, steps=12000, init="dcgan", ema=0.999,
+                batch_size=64, steps=6000, init="dcgan", ema=0.999,
                 sources={"blocks, ReLU in G / LeakyReLU 0.2 in D, BatchNorm in G, N(0, 0.02) init, Adam 2e-4 / 0.5, "
                          "batch 64, z 100": "Radford et al. 2015 (DCGAN); 28x28 layout as in PyTorch's examples",
                          **_EMA_SOURCES,

@@ -44,7 +44,7 @@ def draw(G, z_dim, n, seed):
 
 
 def generators(args):
-    """(name, step, G, z_dim) for each file asked for, in step order."""
+    """(path, "ema" or "last", step, G, z_dim) for each file asked for, in step order."""
     if args.weights:
         preset = get_preset(args.preset)
         for path in sorted(glob.glob(os.path.join(args.weights, "step_*.npz"))):
@@ -52,13 +52,13 @@ def generators(args):
             gan = preset.with_overrides(ema=None).build("numpy")
             with np.load(path) as arrays:
                 gan.G.load_state_dict(dict(arrays))
-            yield f"{kind}", int(step), gan.G, gan.z_dim
+            yield path, kind, int(step), gan.G, gan.z_dim
     for path in sorted(glob.glob(args.checkpoints or "")):
         from minigan.train import load_gan
         gan, header, _ = load_gan(path)
         if gan.ema:
             gan.G.load_state_dict(gan.ema.shadow)
-        yield ("ema" if gan.ema else "last"), header["step"], gan.G, gan.z_dim
+        yield path, ("ema" if gan.ema else "last"), header["step"], gan.G, gan.z_dim
 
 
 def main(argv=None):
@@ -78,8 +78,11 @@ def main(argv=None):
     test_images, _ = load_mnist("test", data_dir=args.data_dir, download=False)
     real_features = classifier.features(test_images)
     rows = []
-    for kind, step, G, z_dim in generators(args):
+    for path, kind, step, G, z_dim in generators(args):
         row = {"weights": kind, "step": step, **judge_mnist.judge(draw(G, z_dim, 1000, 0), judge, torch)}
+        at = re.match(r"at_(\d+)s\.npz", os.path.basename(path))     # timed_run.sh's copies: seconds in
+        if at:
+            row["at_s"] = int(at.group(1))
         row["fcd"] = frechet_distance(real_features, classifier.features(draw(G, z_dim, args.n, 1)))
         rows.append(row)
         print(json.dumps(row), flush=True)
