@@ -1,11 +1,10 @@
-"""The judge's confident share as the runs train: the headline preset against its wall time, and
-dcgan-mnist / dcgan-mnist-bn epoch by epoch.
+"""The judge's confident share and the FCD as runs train, against training steps.
 
-    python experiments/dcgan_mnist_judge/plot_curves.py --headline results/dcgan_mnist_small_timed.json \
-        --epochs results/dcgan_mnist_10_epochs.json results/dcgan_mnist_bn_10_epochs.json \
-        --out results/judged_share_curves.png
+    python experiments/dcgan_mnist_judge/plot_curves.py --out results/training_split_curves.png \
+        results/dcgan_mnist_epochs.json results/dcgan_mnist_bn_epochs.json results/small_trial.json ...
 
-Each JSON is what judge_snapshots.py writes; only the averaged G's rows ("ema") are drawn.
+Each JSON is what judge_snapshots.py writes; only the averaged G's rows ("ema") are drawn, one line
+per file, labelled with the file's "label" field (or its preset).
 """
 import argparse
 import json
@@ -15,34 +14,30 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def ema_rows(path):
+def load(path):
     with open(path) as f:
-        return [r for r in json.load(f)["rows"] if r["weights"] == "ema"]
+        record = json.load(f)
+    rows = [r for r in record["rows"] if r["weights"] == "ema"]
+    return record.get("label") or record["args"]["preset"], rows
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--headline", required=True, help="judge_snapshots.py's JSON for the timed run")
-    ap.add_argument("--epochs", nargs="*", default=[], help="judge_snapshots.py's JSON for per-epoch runs")
-    ap.add_argument("--steps-per-epoch", type=int, default=937)
+    ap.add_argument("files", nargs="+", help="judge_snapshots.py's JSON files")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    rows = ema_rows(args.headline)
-    left.plot([r["at_s"] / 60 for r in rows], [100 * r["confident_fraction"] for r in rows], "o-", color="C2")
-    left.set(xlabel="minutes of the timed run", ylabel="judged confident (%)", title="dcgan-mnist-small",
-             ylim=(0, 100))
-    for path, color in zip(args.epochs, ["C0", "C1", "C3"]):
-        rows = ema_rows(path)
-        with open(path) as f:
-            label = json.load(f)["args"]["preset"]
-        right.plot([r["step"] / args.steps_per_epoch for r in rows], [100 * r["confident_fraction"] for r in rows],
-                   "o-", color=color, label=label)
-    right.set(xlabel="epochs of the 60,000 training images", title="the tutorial's networks", ylim=(0, 100))
-    if args.epochs:
-        right.legend()
-    for ax in (left, right):
-        ax.axhline(75, color="grey", linestyle=":", linewidth=1)
+    fig, (share, fcd) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for i, path in enumerate(args.files):
+        label, rows = load(path)
+        steps = [r["step"] for r in rows]
+        share.plot(steps, [100 * r["confident_fraction"] for r in rows], "o-", color=f"C{i}", label=label)
+        fcd.plot(steps, [r["fcd"] for r in rows], "o-", color=f"C{i}", label=label)
+    share.axhline(75, color="grey", linestyle=":", linewidth=1)     # the bar
+    share.set(xlabel="training steps (batch 64)", ylabel="judged confident (%)", ylim=(0, 100))
+    fcd.set(xlabel="training steps (batch 64)", ylabel="FCD against the test split (lower is better)")
+    fcd.set_yscale("log")
+    share.legend(fontsize=8)
+    for ax in (share, fcd):
         ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.out, dpi=100)
