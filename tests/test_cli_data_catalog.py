@@ -72,6 +72,8 @@ def test_add_then_train_finds_mnist_without_a_data_dir(tmp_path, capsys):
                  "--out", str(out), "--no-progress"]) == 0
     assert "test split" not in capsys.readouterr().err          # the 60,000 training images were found
     assert checkpoint.load(out / "checkpoint.npz")[1]["config"]["data_dir"] is None
+    images, labels = mnist.load_mnist("test", download=False)     # what the chapters call
+    assert images.shape == (10_000, 1, 28, 28) and labels.shape == (10_000,)
 
 
 @needs_mnist

@@ -170,3 +170,13 @@ def test_a_conditional_preset_needs_class_folders(tmp_path, capsys):
                  "--out", str(tmp_path / "r"), *TINY]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "one sub-folder per class" in err[-1]
+
+
+def test_the_photo_presets_train_in_colour_with_no_download(tmp_path):
+    demo, cond = tmp_path / "demo", tmp_path / "cond"
+    assert main(["train", "--preset", "dcgan-photos", "--out", str(demo), *TINY]) == 0
+    assert main(["sample", "--checkpoint", str(demo), "-n", "3", "--out", str(tmp_path / "p.npy")]) == 0
+    assert np.load(tmp_path / "p.npy").shape == (3, 3, 32, 32)
+    assert main(["train", "--preset", "cdcgan", "--out", str(cond), *TINY]) == 0     # a class per photo
+    assert main(["sample", "--checkpoint", str(cond), "-n", "2", "--label", "1", "--out", str(tmp_path / "c.npy")]) == 0
+    assert np.load(tmp_path / "c.npy").shape == (2, 3, 32, 32)

@@ -44,7 +44,8 @@ class Run:
     ``resume`` are resolved into ``Settings`` first (settings.py); the run is built from those.
     ``data``: (images, labels) arrays to train on instead of the preset's data set -- a subset, say
     (minigan.apps trains on the digits 0-8 alone). The checkpoint does not store them: pass the
-    same arrays again to resume.
+    same arrays again to resume. ``data_path``: your own images instead (``--data``: a folder of
+    pictures or an .npy / .npz, see own_images.py); the checkpoint records the path, read again on resume.
     """
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
