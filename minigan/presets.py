@@ -178,9 +178,11 @@ register(recipes.apply(Preset(
 
 
 # -- image presets ----------------------------------------------------------------------------
-# dcgan-mnist is the DCGAN of TensorFlow's DCGAN tutorial, layer for layer; its LeakyReLU slope 0.3 is
-# Keras's default, which that tutorial uses, and its weights start from Keras's default Glorot-uniform
-# ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of size 100) is Radford et al.'s.
+# dcgan-mnist-bn is the DCGAN of TensorFlow's DCGAN tutorial, layer for layer; dcgan-mnist is that network
+# without the BatchNorm the tutorial puts after G's dense layer and its first two transposed convolutions.
+# Their LeakyReLU slope 0.3 is Keras's default, which that tutorial uses, and their weights start from
+# Keras's default Glorot-uniform ("xavier"). The recipe (Adam 2e-4, beta1 0.5, batch 64, z ~ N(0, I) of
+# size 100) is Radford et al.'s.
 # Samples come from a moving average of G's weights (ema.py).
 _DCGAN_SOURCES = {
     "architecture": "TensorFlow DCGAN tutorial (generator and discriminator models)",
@@ -218,10 +220,14 @@ def dcgan_mnist_D(p):
         nn.Flatten(), nn.Dense(7 * 7 * 2 * w, 1))
 
 
-register(Preset("dcgan-mnist", "the TensorFlow tutorial's DCGAN; shows digits emerging epoch by epoch", "mnist", z_dim=100,
+register(Preset("dcgan-mnist", "the TensorFlow tutorial's DCGAN without BatchNorm in G; shows digits emerging "
+                "epoch by epoch", "mnist", z_dim=100,
                 build_G=dcgan_mnist_G, build_D=dcgan_mnist_D, lr=2e-4, batch_size=64, epochs=10, ema=0.999,
-                sources={**_DCGAN_SOURCES, **_EMA_SOURCES}))
-register(Preset("dcgan-mnist-bn", "dcgan-mnist with BatchNorm in G; shows what BatchNorm changes",
+                sources={**_DCGAN_SOURCES, **_EMA_SOURCES,
+                         "no BatchNorm in G": "a departure from the tutorial, whose G has BatchNormalization after "
+                         "its dense layer and first two transposed convolutions (that is dcgan-mnist-bn)"}))
+register(Preset("dcgan-mnist-bn", "the TensorFlow tutorial's DCGAN, with its BatchNorm in G; shows what BatchNorm "
+                "changes",
                 "mnist", z_dim=100, build_G=lambda p: dcgan_mnist_G(p, batchnorm=True), build_D=dcgan_mnist_D,
                 lr=2e-4, batch_size=64, epochs=10,
                 sources={**_DCGAN_SOURCES, "batchnorm": "the TensorFlow tutorial's generator (BatchNormalization "
