@@ -22,6 +22,8 @@ def preset_lines():
     from ..presets import PRESETS
     width = max(len(name) for name in PRESETS) + 2
     lines = [f"  {name:<{width}}{p.dataset:<15}{p.description}" for name, p in PRESETS.items()]
+    from ..i2i.presets import TRANSLATION_PRESETS     # image-to-image: see minigan/i2i/run.py
+    lines += [f"  {name}  {p.dataset}: {p.description}" for name, p in TRANSLATION_PRESETS.items()]
     return "presets (name, data, what it is):\n" + "\n".join(lines)
 
 
@@ -32,7 +34,9 @@ def add_parser(sub):
                        description="Train a preset; metrics.csv, pictures and checkpoint.npz go to --out. "
                                    "Flags left out take the preset's values.",
                        epilog=preset_lines())
-    t.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS), metavar="NAME",
+    from ..i2i.presets import TRANSLATION_PRESETS
+    t.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS) + sorted(TRANSLATION_PRESETS),
+                   metavar="NAME",
                    help="what to train (the presets are listed below)")
     t.add_argument("--dataset", choices=sorted(DATA_KINDS),
                    help="train on another data set of the same kind: mnist <-> fashion-mnist (default: the preset's)")
@@ -86,6 +90,10 @@ def add_parser(sub):
 
 @friendly
 def run(args):
+    from ..i2i.presets import TRANSLATION_PRESETS
+    if args.preset in TRANSLATION_PRESETS:
+        from ..i2i.run import train_from_args
+        return train_from_args(args)
     from ..train import Run
     if args.resume and not args.out:
         raise UserError("--resume needs --out, the folder of the run to continue", 2)
