@@ -1,5 +1,20 @@
 """``minigan train``: train a preset and save metrics, pictures and a checkpoint."""
+import argparse
+
 from . import DEFAULT_PRESET, UserError, decay, friendly, objective_or_recipes, positive
+
+
+def image_size(text):
+    """A square side the dcgan family can build (B * 2^k, B in 4..7), at most 256 pixels."""
+    from ..models import dcgan_plan
+    side = positive(int)(text)
+    try:
+        dcgan_plan(side)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if side > 256:
+        raise argparse.ArgumentTypeError(f"at most 256 pixels, got {side}")
+    return side
 
 
 def preset_lines():
@@ -23,6 +38,16 @@ def add_parser(sub):
                    help="train on another data set of the same kind: mnist <-> fashion-mnist (default: the preset's)")
     t.add_argument("--data-dir", metavar="DIR", help="the folder holding MNIST's or Fashion-MNIST's files "
                    "(default: $MINIGAN_DATA_DIR/<dataset>, then ~/.cache/minigan/<dataset>)")
+    own = t.add_argument_group("your own images (the dcgan family builds its networks for them)")
+    own.add_argument("--data", metavar="PATH",
+                     help="train on your images: a folder of pictures Pillow reads (nested; one sub-folder per "
+                          "class gives conditional presets their labels) or an .npy / .npz array; decoded once "
+                          "to the training size and cached (the path is printed)")
+    own.add_argument("--image-size", type=image_size, metavar="S",
+                     help="the dcgan family: square side the images are resized and centre-cropped to, e.g. 28, "
+                          "32, 64 (default: the preset's, 32)")
+    own.add_argument("--channels", type=int, choices=(1, 3),
+                     help="the dcgan family: 1 (grey) or 3 (colour) (default: the images', colour if any image is)")
     length = t.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive(int), help="train this many steps (default: the preset's)")
     length.add_argument("--epochs", type=positive(int), help="or this many passes over image data (default: the preset's)")
@@ -70,7 +95,7 @@ def run(args):
                    resume=args.resume, checkpoint_every=args.checkpoint_every,
                    progress=not args.no_progress, ema=args.ema, threads=args.threads,
                    lr=args.lr, lr_d=args.lr_d, lr_g=args.lr_g, beta1=args.beta1, z_dim=args.z_dim,
-                   width=args.width)
+                   width=args.width, data_path=args.data, image_size=args.image_size, channels=args.channels)
     training.train()
     print(f"trained {training.preset.name} for {training.step} steps; results in {training.out}")
     return 0
