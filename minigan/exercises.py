@@ -10,8 +10,13 @@ not hold, the block raises ExerciseFailed whose message starts with the exercise
 what was wrong (which tensor, how far off, where); when the learner's cell is still the stub that
 raises NotImplementedError, the message says so. The helpers here (close, expect,
 gradients_match) raise AssertionError, so they can also be used outside an exercise block.
+
+Solutions live apart, in ``chapters/solutions/<notebook stem>.py``: one ``# %% exercise k`` section
+per exercise cell (tag ``exercise``), in notebook order. ``with_solutions`` puts them in place, for
+the test suite and for full-mode runs.
 """
 import contextlib
+import re
 
 import numpy as np
 
@@ -114,3 +119,32 @@ def gradients_match(target, *inputs, what=None, tol=1e-6, seed=0):
     label = what or getattr(target, "__name__", type(target).__name__)
     _note(f"{label}: gradients match finite differences, max relative error {worst:.1e}")
     return worst
+
+
+SECTION = re.compile(r"^# %% exercise (\d+)[ \t]*$", re.MULTILINE)
+
+
+def solution_sections(text):
+    """The sources of a solutions file's sections, in order; ValueError unless numbered 1, 2, ..."""
+    marks = list(SECTION.finditer(text))
+    numbers = [int(m.group(1)) for m in marks]
+    if numbers != list(range(1, len(marks) + 1)):
+        raise ValueError(f"sections should be '# %% exercise 1', '# %% exercise 2', ...; got {numbers}")
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    return [text[m.end():end].strip("\n") + "\n" for m, end in zip(marks, ends)]
+
+
+def exercise_cells(nb):
+    """Indices of a notebook's code cells tagged ``exercise``."""
+    return [i for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and "exercise" in cell.get("metadata", {}).get("tags", [])]
+
+
+def with_solutions(nb, text):
+    """Replace the k-th exercise cell of ``nb`` (an nbformat notebook) by the k-th section; returns nb."""
+    cells, sections = exercise_cells(nb), solution_sections(text)
+    if len(cells) != len(sections):
+        raise ValueError(f"{len(sections)} solution sections for {len(cells)} exercise cells")
+    for i, source in zip(cells, sections):
+        nb.cells[i].source = source
+    return nb
