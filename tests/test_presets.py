@@ -10,7 +10,8 @@ from minigan.train import Run
 
 SHAPES = {"ring8": (2,), "grid25": (2,), "dcgan-mnist": (1, 28, 28), "dcgan-mnist-bn": (1, 28, 28),
           "mlp-mnist": (1, 28, 28), "dcgan-digits": (1, 8, 8), "cdcgan-mnist": (2, 28, 28),
-          "dcgan": (3, 32, 32), "dcgan-photos": (3, 32, 32), "cdcgan": (4, 32, 32)}
+          "dcgan": (3, 32, 32), "dcgan-photos": (3, 32, 32), "cdcgan": (4, 32, 32),
+          "dcgan-mnist-small": (1, 28, 28)}
 # A conditional G's output carries a label channel after the image (nn/conditional.py); its
 # noise is z followed by the one-hot label.
 EXTRA_INPUTS = {"cdcgan-mnist": 10, "cdcgan": 2}
@@ -44,6 +45,18 @@ def test_dcgan_mnist_is_the_tutorial_architecture():
     assert gan.ema is not None and gan.ema.decay == 0.999
     assert any("Yazici" in v for v in get_preset("dcgan-mnist").sources.values())
     assert get_preset("cdcgan-mnist").build().ema.decay == 0.999
+
+
+def test_dcgan_mnist_small_is_the_small_28x28_dcgan():
+    gan = get_preset("dcgan-mnist-small").build()
+    text = repr(gan.G) + repr(gan.D)
+    for part in ("Dense(100 -> 6272, bias=False)", "ConvTranspose2d(128 -> 64", "ConvTranspose2d(64 -> 1",
+                 "Conv2d(1 -> 64", "Conv2d(64 -> 128", "Dense(6272 -> 1)"):
+        assert part in text, part
+    assert sum("BatchNorm" in repr(l) for l in gan.G) == 2 and not any("BatchNorm" in repr(l) for l in gan.D)
+    assert gan.ema.decay == 0.999 and gan.g_opt.betas == (0.5, 0.999)
+    # about a third of dcgan-mnist's G: the smaller network is what fits more steps into the same minutes
+    assert gan.G.num_parameters() < get_preset("dcgan-mnist").build().G.num_parameters() / 2
 
 
 def _digits(tmp_path, name, **kw):

@@ -14,6 +14,7 @@ by the evaluations. Writes DIR/result.json and sample grids; the trials run, and
 are in README.md beside this script.
 """
 import argparse
+import ast
 import contextlib
 import json
 import os
@@ -60,9 +61,26 @@ def draw(gan, n, seed):
     return samples.astype(np.float32)
 
 
+def overrides(pairs):
+    """{"objective": "hinge", "g_lr_scale": 0.25} from ["objective=hinge", "g_lr_scale=0.25"]."""
+    fields = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            fields[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            fields[key] = value     # a bare word: a name such as "hinge"
+    return fields
+
+
+def save_weights(G, average, folder, step):
+    """G's weights as they stand and their moving average, as two .npz files named by the step."""
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / f"step_{step:06d}_last.npz", **G.state_dict())
+    np.savez(folder / f"step_{step:06d}_ema.npz", **average.state_dict())
+
+
 def main(argv=None):
-    import torch
-    import judge_mnist
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--init", help="re-initialise G and D with this scheme (e.g. dcgan: N(0, 0.02))")
@@ -74,16 +92,23 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=1560)
     ap.add_argument("--every", type=int, default=260)
     ap.add_argument("--data-dir", default=str(HERE.parents[2] / "shared" / "data" / "mnist"))
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a preset field, e.g. objective=hinge, spectral_norm=True, g_lr_scale=0.25")
+    ap.add_argument("--save-every", type=int, default=0,
+                    help="also save G's last and averaged weights every N steps (judge_snapshots.py reads them)")
+    ap.add_argument("--no-judge", action="store_true", help="judge nothing during or after the run (with --save-every)")
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    judge = judge_mnist.build(torch)
-    judge.load_state_dict(torch.load(HERE / "results" / ".judge_mnist.pt"))
-    judge.eval()
+    judge = None
+    if not args.no_judge:     # PyTorch is needed only for the judge
+        import torch
+        import judge_mnist
+        torch.set_num_threads(1)
+        judge = judge_mnist.load_judge(torch, args.data_dir)
 
     # The same order of draws as minigan.train.Run: seed, data stream, weights, fixed noise.
     minigan.seed(args.seed)
     stream = make_stream("mnist", 64, args.seed, "numpy", args.data_dir)
-    preset = get_preset(args.preset).with_overrides(ema=None)
+    preset = get_preset(args.preset).with_overrides(ema=None, **overrides(args.set))
     gan = (preset.with_overrides(init=args.init) if args.init else preset).build("numpy")
     gan.penalties = minigan.regularizers.penalties(r1=args.r1)   # R1 on D, if asked for
     if args.smooth:
@@ -106,12 +131,19 @@ def main(argv=None):
             loads.append(os.getloadavg()[0])
             print(f"step {step}: D {record.d_loss:.3f}  G {record.g_loss:.3f}  D(x) {record.d_real:.2f}  "
                   f"D(G(z)) {record.d_fake:.2f}  {time.time() - t0:.0f} s, load {loads[-1]:.2f}", flush=True)
-        if step % args.every == 0 and step < args.steps:
+        if args.save_every and (step % args.save_every == 0 or step == args.steps):
+            save_weights(gan.G, averages["ema 0.999 (warm-up)"], Path(args.out, "weights"), step)
+        if judge is not None and step % args.every == 0 and step < args.steps:
             point = {"step": step, "last": judged()["confident_fraction"],
                      "ema": judged(averages["ema 0.999 (warm-up)"])["confident_fraction"]}
             curve.append(point)
             print(f"  judge, confident share: {point}", flush=True)
     wall = time.time() - t0
+    if judge is None:
+        os.makedirs(args.out, exist_ok=True)
+        Path(args.out, "result.json").write_text(json.dumps({"args": vars(args), "train_wall_s": round(wall),
+                                                             "load_averages": loads}) + "\n")
+        return
 
     images, labels = load_mnist("test", data_dir=args.data_dir, download=False)
     _, (held, _) = split(images, labels)
