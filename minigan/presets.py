@@ -45,6 +45,9 @@ class Preset:
     width: Optional[int] = None        # the networks' base width (hidden units, or D's first feature maps)
     g_hidden: Optional[tuple] = None   # 2D presets: G's hidden layer widths (None = the preset's own)
     d_hidden: Optional[tuple] = None   # 2D presets: D's hidden layer widths (None = the preset's own)
+    image_size: Optional[int] = None   # the dcgan family: the side of its square images (None: fixed by the data set)
+    channels: Optional[int] = None     # the dcgan family: 1 (grey) or 3 (colour)
+    n_classes: int = 10                # conditional presets: how many classes G draws and D tells apart
 
     def __post_init__(self):
         # ``objective`` names the objective only; recipes are applied with recipes.apply.
@@ -90,8 +93,9 @@ class Preset:
             G.to(backend)
             D.to(backend)
         gan_class = ConditionalGAN if self.conditional else GAN
+        classes = {"n_classes": self.n_classes} if self.conditional else {}
         d_lr, g_lr = self.learning_rates()
-        return gan_class(G, D, self.z_dim, objective=self.objective,
+        return gan_class(G, D, self.z_dim, **classes, objective=self.objective,
                    g_opt=make_optimizer(self.optimizer, G.parameters(), **self.optimizer_kwargs(g_lr)),
                    d_opt=make_optimizer(self.optimizer, D.parameters(), **self.optimizer_kwargs(d_lr)),
                    n_critic=self.n_critic, clip_value=self.clip_value,
@@ -149,7 +153,10 @@ PRESETS = {}
 
 # What each data set holds: a preset's networks read one kind, so --dataset may only swap within it.
 DATA_KINDS = {"ring8": "2D points", "grid25": "2D points", "digits": "8x8 grey images",
-              "mnist": "28x28 grey images", "fashion-mnist": "28x28 grey images"}
+              "mnist": "28x28 grey images", "fashion-mnist": "28x28 grey images",
+              "photo-crops": "colour images of any size"}
+# (channels, side) of the images a preset's networks read, for the presets built for one size.
+FIXED_IMAGE_SHAPES = {"digits": (1, 8), "mnist": (1, 28), "fashion-mnist": (1, 28)}
 
 
 def register(preset):
@@ -335,6 +342,45 @@ register(Preset("dcgan-digits", "a small DCGAN, offline; shows a GAN learning di
                 init="dcgan",
                 sources={"blocks, ReLU in G / LeakyReLU 0.2 in D, BatchNorm in G, N(0, 0.02) init, Adam 2e-4 / 0.5":
                          "Radford et al. 2015 (DCGAN)", "z 32, epochs 100": "chosen here to fit 8x8 digits"}))
+
+
+# -- the dcgan family: Radford et al.'s DCGAN for any image size and channels (minigan/models.py) ----
+# `minigan train --preset dcgan --data FOLDER --image-size 64` trains on your own images; without
+# --data the family trains on random crops of scikit-learn's two sample photos (offline, in colour).
+# The conditional member takes its classes from the data: one sub-folder per class.
+def dcgan_sized_G(p):
+    from .models import dcgan_conditional_generator, dcgan_generator
+    if p.conditional:
+        return dcgan_conditional_generator(p.z_dim, p.n_classes, p.image_size, p.channels, p.base_width(64))
+    return dcgan_generator(p.z_dim, p.image_size, p.channels, p.base_width(64))
+
+
+def dcgan_sized_D(p):
+    from .models import dcgan_discriminator, dcgan_projection_discriminator
+    if p.conditional:
+        return dcgan_projection_discriminator(p.n_classes, p.image_size, p.channels, p.base_width(64))
+    return dcgan_discriminator(p.image_size, p.channels, p.base_width(64))
+
+
+_SIZED_SOURCES = {
+    "architecture, ReLU in G / LeakyReLU 0.2 in D, BatchNorm in G, N(0, 0.02) init, Adam 2e-4 / 0.5, z 100":
+    "Radford et al. 2015 (DCGAN), sec. 3-4 and fig. 1 (minigan/models.py)",
+    "25 epochs, width 64": "PyTorch's DCGAN example (niter 25, ngf = ndf = 64)",
+    "no BatchNorm in D": "minigan/models.py: D sees the real and the fake batch apart",
+}
+register(Preset("dcgan", "a DCGAN for any --image-size and --channels; trains on --data FOLDER (default: photo crops)",
+                "photo-crops", z_dim=100, build_G=dcgan_sized_G, build_D=dcgan_sized_D, lr=2e-4, batch_size=64,
+                epochs=25, image_size=32, channels=3, sources=_SIZED_SOURCES))
+register(Preset("cdcgan", "dcgan conditioned on the class: one sub-folder of --data per class (default: the two photos)",
+                "photo-crops", z_dim=100, build_G=dcgan_sized_G, build_D=dcgan_sized_D, lr=2e-4, batch_size=64,
+                epochs=25, image_size=32, channels=3, conditional=True, n_classes=2,
+                sources={**_SIZED_SOURCES, "conditioning G": "Mirza & Osindero 2014 (one-hot label in G's noise)",
+                         "conditioning D": "Miyato & Koyama 2018 (projection discriminator)"}))
+register(Preset("dcgan-photos", "dcgan, smaller, on 32x32 crops of two photos; shows a colour GAN in minutes, offline",
+                "photo-crops", z_dim=100, build_G=dcgan_sized_G, build_D=dcgan_sized_D, lr=2e-4, batch_size=32,
+                steps=800, image_size=32, channels=3, width=32, ema=0.999,
+                sources={**_SIZED_SOURCES, **_EMA_SOURCES,
+                         "width 32, batch 32, 800 steps": "chosen here so that the run takes minutes on a 2-core CPU"}))
 
 
 def get_preset(name):

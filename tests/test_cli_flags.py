@@ -60,7 +60,7 @@ def test_train_help_lists_each_preset_on_one_line(capsys):
     for name, preset in PRESETS.items():
         line = next(l for l in out.splitlines() if l.strip().startswith(name + " "))
         assert preset.dataset in line and preset.description in line
-    assert "{digits,fashion-mnist,grid25,mnist,ring8}" in out       # --dataset lists its choices
+    assert "{digits,fashion-mnist,grid25,mnist,photo-crops,ring8}" in out       # --dataset lists its choices
 
 
 def test_learning_rates_beta1_z_dim_and_width_reach_the_model_and_the_record(tmp_path):

@@ -38,6 +38,7 @@ def test_readme_pictures_come_from_the_commands_the_readme_shows(capsys):
     assert tool.main(["--dry-run", "--work", "W"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed == ["minigan train --out W/digits_samples --no-progress",
-                       "minigan train --preset ring8 --out W/ring8_field --no-progress"]
+                       "minigan train --preset ring8 --out W/ring8_field --no-progress",
+                       "minigan train --preset dcgan-photos --out W/photos_samples --no-progress"]
     runs = list(tool.commands("/data/mnist"))
     assert runs[-1][1][-3:] == ["/data/mnist", "--epochs", "10"]

@@ -10,10 +10,11 @@ from minigan.train import Run
 
 SHAPES = {"ring8": (2,), "grid25": (2,), "dcgan-mnist": (1, 28, 28), "dcgan-mnist-bn": (1, 28, 28),
           "mlp-mnist": (1, 28, 28), "dcgan-digits": (1, 8, 8), "cdcgan-mnist": (2, 28, 28),
+          "dcgan": (3, 32, 32), "dcgan-photos": (3, 32, 32), "cdcgan": (4, 32, 32),
           "dcgan-mnist-small": (1, 28, 28)}
 # A conditional G's output carries a label channel after the image (nn/conditional.py); its
 # noise is z followed by the one-hot label.
-EXTRA_INPUTS = {"cdcgan-mnist": 10}
+EXTRA_INPUTS = {"cdcgan-mnist": 10, "cdcgan": 2}
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

@@ -1,6 +1,6 @@
 """Regenerate the README's pictures with the very commands the README documents (seed 0).
 
-    python tools/readme_pictures.py                       # dcgan-digits and ring8, a few minutes
+    python tools/readme_pictures.py                       # dcgan-digits, ring8, dcgan-photos: minutes each
     python tools/readme_pictures.py --mnist-dir DIR       # also dcgan-mnist's 10 epochs (~20 minutes)
     python tools/readme_pictures.py --dry-run             # print the commands only
 
@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PICTURES = [
     ("minigan train", "samples.png", "docs/digits_samples.png"),
     ("minigan train --preset ring8", "field.png", "docs/ring8_field.png"),
+    ("minigan train --preset dcgan-photos", "samples.png", "docs/photos_samples.png"),
     ("minigan train --preset dcgan-mnist --data-dir path/to/mnist --epochs 10", "samples.png",
      "docs/dcgan_mnist_10epochs_t10k.png"),
 ]

@@ -1,11 +1,13 @@
 """Run chapter notebooks top to bottom in FULL mode (MINIGAN_FAST unset), as a learner would.
 
-    python tools/run_chapters.py [01 05 ...] [--out /tmp/minigan-chapters]
+    python tools/run_chapters.py [01 05 ...] [--out /tmp/minigan-chapters] [--stubs]
 
 The test suite runs every chapter in fast mode; this is the by-hand check that the full versions
 run too. Each chapter executes in a fresh kernel inside its own folder under --out (so run folders
 and GIFs land there, never in the repository), the executed notebook, outputs included, is saved
-beside them, and the wall time of each goes to tools/chapters_full.md.
+beside them, and the wall time of each goes to tools/chapters_full.md. The exercise cells are
+filled with chapters/solutions/<chapter>.py (the committed stubs would stop at the first check);
+--stubs runs the notebooks as committed.
 """
 import argparse
 import os
@@ -16,10 +18,12 @@ from pathlib import Path
 import nbclient
 import nbformat
 
+from minigan.exercises import with_solutions
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_chapter(path, out_dir):
+def run_chapter(path, out_dir, solutions=True):
     env_before = dict(os.environ)
     os.environ.pop("MINIGAN_FAST", None)
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -30,6 +34,9 @@ def run_chapter(path, out_dir):
     workdir = out_dir / path.stem
     workdir.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(path, as_version=4)
+    solved = REPO / "chapters" / "solutions" / f"{path.stem}.py"
+    if solutions and solved.exists():
+        with_solutions(nb, solved.read_text())
     t0 = time.perf_counter()
     error = None
     try:
@@ -48,6 +55,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter numbers or names (default: all)")
     parser.add_argument("--out", default="/tmp/minigan-chapters", help="where the executed notebooks go")
+    parser.add_argument("--stubs", action="store_true", help="leave the exercise cells as committed")
     parser.add_argument("--record", default=str(REPO / "tools" / "chapters_full.md"))
     args = parser.parse_args(argv)
     paths = sorted((REPO / "chapters").glob("*.ipynb"))
@@ -57,7 +65,7 @@ def main(argv=None):
         parser.error(f"no chapter matches {args.chapters}")
     rows = []
     for path in paths:
-        seconds, error = run_chapter(path, Path(args.out))
+        seconds, error = run_chapter(path, Path(args.out), solutions=not args.stubs)
         status = "ok" if error is None else f"FAILED: {error}"
         print(f"{path.stem:40} {seconds:8.1f} s  {status}", flush=True)
         rows.append((path.stem, seconds, status))

@@ -1,4 +1,4 @@
-"""``minigan train | sample | evaluate | inpaint | gradcheck | bench | lab`` -- the command line.
+"""``minigan train | sample | evaluate | inpaint | translate | data | gradcheck | bench | lab`` -- the command line.
 
 Each command is a module of this package with ``add_parser(sub)`` (its flags) and ``run(args)``;
 what they share lives here: the parser (a bad flag is one line and exit status 2), the flag
@@ -8,7 +8,7 @@ import argparse
 import sys
 
 DEFAULT_PRESET = "dcgan-digits"
-COMMANDS = ("train", "sample", "evaluate", "inpaint", "gradcheck", "bench", "lab")
+COMMANDS = ("train", "sample", "evaluate", "inpaint", "translate", "data", "gradcheck", "bench", "lab")
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

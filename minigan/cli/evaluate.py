@@ -19,7 +19,7 @@ def add_parser(sub):
     e.add_argument("--seed", type=int, default=0, help="seed of the noise the samples are drawn from")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.add_argument("--data-dir", metavar="DIR",
-                   help="MNIST runs: where the held-out real images are (default: the run's)")
+                   help="MNIST / Fashion-MNIST runs: where the test split is (default: the run's)")
     e.add_argument("--no-ema", action="store_true", help="measure G's last weights, not their moving average")
     e.add_argument("--backend", choices=["numpy", "cupy"], help="numpy (CPU) or cupy (GPU) (default: the run's)")
 
@@ -58,42 +58,42 @@ def recall_verdict(result):
             "kinds of image (mode collapse, chapter 06)")
 
 
-def _held_out(args, header, dataset):
-    """The real images the shipped classifier never saw: the last 2,000 of MNIST's test file, or
-    the last 400 of scikit-learn's digits."""
+def _real_images(args, header, dataset):
+    """(images, what they are): the real images the classifier never saw. MNIST and Fashion-MNIST:
+    the whole 10,000-image test split; scikit-learn's digits: the last 400 of them."""
     from ..metrics.classifier import split
     if dataset == "digits":
         from ..data.digits import load_digits
-        images, labels = load_digits()
-    else:
-        from ..data.mnist import DatasetNotFound, load_fashion_mnist, load_mnist
-        load = load_mnist if dataset == "mnist" else load_fashion_mnist
-        data_dir, download = args.data_dir, True
-        if data_dir is None and header["config"].get("data_dir"):
-            # a folder the checkpoint names: relative to the checkpoint, and never created or written to
-            data_dir = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), header["config"]["data_dir"])
-            if not os.path.isdir(data_dir):
-                raise UserError(f"{args.checkpoint}: its data folder {data_dir} does not exist; pass --data-dir", 2)
-            download = False
-        try:
-            images, labels = load("test", data_dir=data_dir, download=download)
-        except DatasetNotFound as err:
-            raise UserError(str(err), 2) from None
-    return split(images, labels, dataset)[1][0]
+        held = split(*load_digits(), "digits")[1][0]
+        return held, "held-out real images"
+    from ..data.mnist import DatasetNotFound, load_fashion_mnist, load_mnist
+    load = load_mnist if dataset == "mnist" else load_fashion_mnist
+    data_dir, download = args.data_dir, True
+    if data_dir is None and header["config"].get("data_dir"):
+        # a folder the checkpoint names: relative to the checkpoint, and never created or written to
+        data_dir = os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), header["config"]["data_dir"])
+        if not os.path.isdir(data_dir):
+            raise UserError(f"{args.checkpoint}: its data folder {data_dir} does not exist; pass --data-dir", 2)
+        download = False
+    try:
+        images, _ = load("test", data_dir=data_dir, download=download)
+    except DatasetNotFound as err:
+        raise UserError(str(err), 2) from None
+    return images, "real images of the test split"
 
 
 def _evaluate_images(args, samples, header, dataset):
-    """Classifier score, class histogram, FCD, precision / recall / coverage against the held-out
-    real images, in the feature space of the classifier minigan trained for the data set."""
+    """Classifier score, class histogram, FCD, precision / recall / coverage against real images the
+    classifier never saw, in the feature space of the classifier minigan trained for the data set."""
     from ..metrics import image_metrics
     from ..metrics.classifier import load_classifier
     try:
         classifier = load_classifier(dataset)
     except FileNotFoundError as err:
         raise UserError(str(err), 2) from None
-    held = _held_out(args, header, dataset)
-    result = {"checkpoint": args.checkpoint, "dataset": dataset, "step": header["step"],
-              **image_metrics(samples, held, classifier)}
+    real, what = _real_images(args, header, dataset)
+    result = {"checkpoint": args.checkpoint, "dataset": dataset, "step": header["step"], "real": what,
+              **image_metrics(samples, real, classifier)}
     from ..presets import get_preset
     if get_preset(header["config"]["preset"]).conditional:
         # generate() laid the samples out class by class: does the classifier see the class asked for?
@@ -103,11 +103,12 @@ def _evaluate_images(args, samples, header, dataset):
         print(json.dumps(result))
     else:
         print(f"{dataset} after {result['step']} steps: {result['n_samples']} samples against "
-              f"{result['n_real']} held-out real images")
+              f"{result['n_real']} {what}")
         print(f"  classifier score     {result['classifier_score']:.2f}  (best 10)")
         print(f"  class histogram      {result['class_counts']}  KL to uniform {result['class_kl_to_uniform']:.3f}")
         print(f"  FCD                  {result['fcd']:.2f}  (lower is better)")
-        print(f"  precision / recall   {result['precision']:.3f} / {result['recall']:.3f}  (k = 3)")
+        print(f"  precision / recall   {result['precision']:.3f} / {result['recall']:.3f}  "
+              f"(k = 3, {result['n_precision_recall']} of each)")
         print(f"  coverage             {result['coverage']:.3f}  (share of real images with a sample nearby)")
         verdict = recall_verdict(result)
         if verdict:

@@ -60,9 +60,12 @@ def generate(args, n, interpolate=None):
 
 
 def run_dataset(header):
-    """The data set a checkpoint's run trained on (a --dataset given then, else its preset's)."""
+    """The data set a checkpoint's run trained on: the --data path it was given, else a --dataset
+    given then, else its preset's."""
     from ..presets import get_preset
     config = header["config"]
+    if config.get("data_path"):
+        return config["data_path"]
     return config.get("overrides", {}).get("dataset") or get_preset(config["preset"]).dataset
 
 
@@ -93,9 +96,12 @@ def run(args):
         _save_points(args, samples, header)
     else:
         from .. import viz
-        from ..presets import get_preset
-        if args.label is None and get_preset(header["config"]["preset"]).conditional:
-            viz.labelled_grid_figure(samples, list(range(10)), args.out, title="one row per class asked for")
+        from ..train import preset_from
+        config = header["config"]
+        preset = preset_from(config["preset"], config.get("overrides", {}))
+        if args.label is None and preset.conditional:
+            viz.labelled_grid_figure(samples, list(range(preset.n_classes)), args.out,
+                                     title="one row per class asked for")
         else:
             viz.save_image_grid(samples, args.out, nrow=args.interpolate, scale=max(1, 112 // samples.shape[-1]))
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {args.out}")

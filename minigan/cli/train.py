@@ -1,5 +1,20 @@
 """``minigan train``: train a preset and save metrics, pictures and a checkpoint."""
+import argparse
+
 from . import DEFAULT_PRESET, UserError, decay, friendly, objective_or_recipes, positive
+
+
+def image_size(text):
+    """A square side the dcgan family can build (B * 2^k, B in 4..7), at most 256 pixels."""
+    from ..models import dcgan_plan
+    side = positive(int)(text)
+    try:
+        dcgan_plan(side)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if side > 256:
+        raise argparse.ArgumentTypeError(f"at most 256 pixels, got {side}")
+    return side
 
 
 def preset_lines():
@@ -7,6 +22,8 @@ def preset_lines():
     from ..presets import PRESETS
     width = max(len(name) for name in PRESETS) + 2
     lines = [f"  {name:<{width}}{p.dataset:<15}{p.description}" for name, p in PRESETS.items()]
+    from ..i2i.presets import TRANSLATION_PRESETS     # image-to-image: see minigan/i2i/run.py
+    lines += [f"  {name}  {p.dataset}: {p.description}" for name, p in TRANSLATION_PRESETS.items()]
     return "presets (name, data, what it is):\n" + "\n".join(lines)
 
 
@@ -17,12 +34,24 @@ def add_parser(sub):
                        description="Train a preset; metrics.csv, pictures and checkpoint.npz go to --out. "
                                    "Flags left out take the preset's values.",
                        epilog=preset_lines())
-    t.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS), metavar="NAME",
+    from ..i2i.presets import TRANSLATION_PRESETS
+    t.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS) + sorted(TRANSLATION_PRESETS),
+                   metavar="NAME",
                    help="what to train (the presets are listed below)")
     t.add_argument("--dataset", choices=sorted(DATA_KINDS),
                    help="train on another data set of the same kind: mnist <-> fashion-mnist (default: the preset's)")
     t.add_argument("--data-dir", metavar="DIR", help="the folder holding MNIST's or Fashion-MNIST's files "
                    "(default: $MINIGAN_DATA_DIR/<dataset>, then ~/.cache/minigan/<dataset>)")
+    own = t.add_argument_group("your own images (the dcgan family builds its networks for them)")
+    own.add_argument("--data", metavar="PATH",
+                     help="train on your images: a folder of pictures Pillow reads (nested; one sub-folder per "
+                          "class gives conditional presets their labels) or an .npy / .npz array; decoded once "
+                          "to the training size and cached (the path is printed)")
+    own.add_argument("--image-size", type=image_size, metavar="S",
+                     help="the dcgan family: square side the images are resized and centre-cropped to, e.g. 28, "
+                          "32, 64 (default: the preset's, 32)")
+    own.add_argument("--channels", type=int, choices=(1, 3),
+                     help="the dcgan family: 1 (grey) or 3 (colour) (default: the images', colour if any image is)")
     length = t.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive(int), help="train this many steps (default: the preset's)")
     length.add_argument("--epochs", type=positive(int), help="or this many passes over image data (default: the preset's)")
@@ -61,6 +90,10 @@ def add_parser(sub):
 
 @friendly
 def run(args):
+    from ..i2i.presets import TRANSLATION_PRESETS
+    if args.preset in TRANSLATION_PRESETS:
+        from ..i2i.run import train_from_args
+        return train_from_args(args)
     from ..train import Run
     if args.resume and not args.out:
         raise UserError("--resume needs --out, the folder of the run to continue", 2)
@@ -70,7 +103,7 @@ def run(args):
                    resume=args.resume, checkpoint_every=args.checkpoint_every,
                    progress=not args.no_progress, ema=args.ema, threads=args.threads,
                    lr=args.lr, lr_d=args.lr_d, lr_g=args.lr_g, beta1=args.beta1, z_dim=args.z_dim,
-                   width=args.width)
+                   width=args.width, data_path=args.data, image_size=args.image_size, channels=args.channels)
     training.train()
     print(f"trained {training.preset.name} for {training.step} steps; results in {training.out}")
     return 0

@@ -294,6 +294,8 @@ def skipped_message(data):
 def _decode_folder(folder, files, size, channels, log, cached):
     """Survey, then decode: an ImageSet with labels, not yet cached."""
     indices, colour, skipped = survey(folder, files)
+    if not indices:       # said before any progress line, so that the refusal is the only line
+        raise DataError(f"{folder}: none of its {len(files)} image files could be read (first: {sorted(skipped)[0]})")
     channels = channels or (3 if colour else 1)
     log(f"minigan: decoding {_images(len(indices))} from {folder} to {channels}x{size}x{size}"
         + (" (once; cached afterwards)" if cached else ""))
@@ -346,6 +348,10 @@ def load_folder(folder, image_size=None, channels=None, cache_dir=None, cache=Tr
             where = None
     key = cache_key(folder, files, size, channels)
     data = _read_cache(where, key, log) if where is not None else None
+    if data is None and where is not None and channels is not None:
+        # decoded earlier with the channels left to the images, which gave these (a resumed run asks again)
+        data = _read_cache(where, cache_key(folder, files, size, None), log)
+        data = data if data is not None and data.images.shape[1] == channels else None
     if data is not None:
         log(f"minigan: using {_images(len(data.images))} of {folder} decoded earlier ({data.cache_path})")
     else:

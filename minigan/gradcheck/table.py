@@ -232,4 +232,7 @@ def run_all(seed=0, tol=1e-6):
         errors = check_penalty(D, rng.standard_normal(shape), penalty)
         worst = max(errors.values())
         rows.append((name, worst, worst < tol))
+    # image-to-image translation: instance norm, the skip connection, U-Net, PatchGAN and their losses
+    from ..i2i.gradcheck_cases import run_rows as translation_rows
+    rows.extend(translation_rows(rng, tol))
     return rows

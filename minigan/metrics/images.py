@@ -66,10 +66,17 @@ def _pairwise_sq(a, b):
     return np.maximum(d, 0)
 
 
+def _row_blocks(n, block=1024):
+    """Slices of ``block`` rows: distance matrices are built a block at a time, so 10,000 real
+    images never need a 10,000 x 10,000 matrix (800 MB in float64) at once."""
+    return [slice(i, min(i + block, n)) for i in range(0, n, block)]
+
+
 def _kth_neighbour_radius(feats, k):
     """Each point's squared distance to its k-th nearest other point."""
-    d = _pairwise_sq(feats, feats)
-    return np.sort(d, axis=1)[:, k]       # column 0 is the point itself (distance 0)
+    # column 0 of each sorted row is the point itself (distance 0); partition finds the k-th in O(n)
+    return np.concatenate([np.partition(_pairwise_sq(feats[rows], feats), k, axis=1)[:, k]
+                           for rows in _row_blocks(len(feats))])
 
 
 def precision_recall(real_feats, fake_feats, k=3):
@@ -79,21 +86,31 @@ def precision_recall(real_feats, fake_feats, k=3):
     precision: share of fakes inside some real ball; recall: share of reals inside some fake
     ball; coverage: share of real balls holding at least one fake. A single repeated image
     has fake balls of radius 0, so it recalls (almost) nothing, and covers at most a few balls.
+    The balls shrink as a set grows, so compare sets of equal size (as both papers do).
     """
     real, fake = np.asarray(real_feats, np.float64), np.asarray(fake_feats, np.float64)
     r_real, r_fake = _kth_neighbour_radius(real, k), _kth_neighbour_radius(fake, k)
-    d = _pairwise_sq(real, fake)                                   # (n_real, n_fake)
-    precision = float((d <= r_real[:, None]).any(axis=0).mean())
-    recall = float((d <= r_fake[None, :]).any(axis=1).mean())
-    coverage = float((d.min(axis=1) <= r_real).mean())
-    return {"precision": precision, "recall": recall, "coverage": coverage}
+    fake_in_real = np.zeros(len(fake), bool)
+    real_in_fake, covered = np.zeros(len(real), bool), np.zeros(len(real), bool)
+    for rows in _row_blocks(len(real)):
+        d = _pairwise_sq(real[rows], fake)                              # (block of reals, n_fake)
+        fake_in_real |= (d <= r_real[rows, None]).any(axis=0)
+        real_in_fake[rows] = (d <= r_fake[None, :]).any(axis=1)
+        covered[rows] = d.min(axis=1) <= r_real[rows]
+    return {"precision": float(fake_in_real.mean()), "recall": float(real_in_fake.mean()),
+            "coverage": float(covered.mean())}
 
 
 def image_metrics(samples, real, classifier, k=3):
-    """Every metric above for generated ``samples`` against held-out ``real`` images."""
+    """Every metric above for generated ``samples`` against ``real`` images the classifier never saw.
+
+    The class scores and FCD use every image. Precision, recall and coverage compare equal numbers of
+    real images and samples (the first ones of each), since their k-NN balls depend on the set sizes."""
     probs = classifier.probs(samples)
     counts = class_histogram(probs)
     f_real, f_fake = classifier.features(real), classifier.features(samples)
-    return {"n_samples": len(samples), "n_real": len(real), "classifier_score": classifier_score(probs),
-            "class_counts": counts.tolist(), "class_kl_to_uniform": kl_to_uniform(counts),
-            "fcd": frechet_distance(f_real, f_fake), **precision_recall(f_real, f_fake, k)}
+    n_pr = min(len(real), len(samples))
+    return {"n_samples": len(samples), "n_real": len(real), "n_precision_recall": n_pr,
+            "classifier_score": classifier_score(probs), "class_counts": counts.tolist(),
+            "class_kl_to_uniform": kl_to_uniform(counts), "fcd": frechet_distance(f_real, f_fake),
+            **precision_recall(f_real[:n_pr], f_fake[:n_pr], k)}

@@ -5,6 +5,7 @@ from .conv import Conv2d, ConvTranspose2d
 from .linear import Dense
 from .dropout import Dropout
 from .norm import BatchNorm1d, BatchNorm2d
+from .instancenorm import InstanceNorm2d
 from .shape import Flatten, Reshape, Upsample
 from .spectral import SpectralNorm
 from .pack import MinibatchStdDev, Pack

@@ -18,6 +18,7 @@ from .guards import (DeferredInterrupt, TrainingDiverged, check_finite, collapse
                      d_wins_streak, d_wins_warning)
 from .output import MetricsWriter, covered_rows, progress_bar
 from .save import load_gan, save_run
+from .own_images import check_image_shape, read_own_images
 from .outdir import FolderLock, RunBusy, make_out_folder, remove_stale_temporaries
 from .settings import RunExists, Settings, check_data_fits, preset_from, resolve_settings
 from .streams import ArrayStream, MixtureStream, labelled_stream, make_stream
@@ -43,20 +44,24 @@ class Run:
     ``resume`` are resolved into ``Settings`` first (settings.py); the run is built from those.
     ``data``: (images, labels) arrays to train on instead of the preset's data set -- a subset, say
     (minigan.apps trains on the digits 0-8 alone). The checkpoint does not store them: pass the
-    same arrays again to resume.
+    same arrays again to resume. ``data_path``: your own images instead (``--data``: a folder of
+    pictures or an .npy / .npz, see own_images.py); the checkpoint records the path, read again on resume.
     """
 
     def __init__(self, preset="ring8", out=None, steps=None, epochs=None, batch_size=None, seed=0,
                  backend=None, objective=None, pack=None, data_dir=None, dataset=None, resume=False,
                  checkpoint_every=None, frames=None, progress=True, log=None, ema=None, data=None, threads=None,
-                 **model_flags):
-        # model_flags: lr, lr_d, lr_g, beta1, z_dim, width (None = the preset's)
+                 data_path=None, **model_flags):
+        # model_flags: lr, lr_d, lr_g, beta1, z_dim, width, image_size, channels (None = the preset's)
         settings = resolve_settings(preset, out=out, seed=seed, backend=backend, data_dir=data_dir, resume=resume,
                                     steps=steps, epochs=epochs, batch_size=batch_size, objective=objective,
-                                    pack=pack, dataset=dataset, ema=ema, **model_flags)
+                                    pack=pack, dataset=dataset, ema=ema, data_path=data_path, **model_flags)
+        self.log = log or say
         if data is None:
             check_data_fits(settings)
-        self.log = log or say
+            check_image_shape(settings)
+            if settings.data_path:      # your own images, read (and cached) before anything is built
+                settings, data = read_own_images(settings, self.log)
         self.progress, self.frames, self.requested_threads, self._trained = progress, frames, threads, False
         self._build(settings, data, checkpoint_every)
 
@@ -66,7 +71,7 @@ class Run:
         self.ckpt_path = settings.checkpoint_path
         self.metrics_path = os.path.join(self.out, "metrics.csv")
         self.config = settings.config()
-        if data is not None:
+        if data is not None and not settings.data_path:
             self.config["data"] = f"{len(data[0])} images given in memory"
         # The order of random draws is part of a run's identity: seed, data stream, weights, fixed noise.
         _rng.seed(settings.seed)
@@ -89,7 +94,8 @@ class Run:
         p, s = self.preset, self.settings
         if data is not None:
             return labelled_stream(*data, p.batch_size, s.seed, s.backend, p.conditional)
-        return make_stream(p.dataset, p.batch_size, s.seed, s.backend, s.data_dir, p.conditional)
+        return make_stream(p.dataset, p.batch_size, s.seed, s.backend, s.data_dir, p.conditional, p.image_size,
+                           p.channels)
 
     def _total_steps(self):
         if self.preset.steps:

@@ -82,7 +82,8 @@ def check_generator_state(field, state):
 # to build: a header cannot ask for a network of gigabytes.
 MAX_LAYERS, MAX_WIDTH = 8, 1024
 WHOLE_FIELDS = {"batch_size": (1, MAX_BATCH_SIZE), "pack": (1, MAX_PACK), "n_critic": (1, 100), "z_dim": (1, 1024),
-                "width": (1, MAX_WIDTH)}
+                "width": (1, MAX_WIDTH), "image_size": (4, 256), "channels": (1, 3), "n_classes": (2, 1000)}
+MAX_WIDTH_TIMES_SIZE = 32768   # the dcgan family's widest layer has width * image_size / 8 channels
 NUMBER_FIELDS = {"lr": (0.0, 10.0), "g_lr_scale": (0.0, 1e4), "lr_d": (0.0, 10.0), "lr_g": (0.0, 10.0)}
 MAX_POINTS, COORD_LIMIT = 10000, 100.0
 
@@ -96,6 +97,9 @@ def check_overrides(field, overrides):
     for key, (low, high) in NUMBER_FIELDS.items():
         if key in overrides and not field.at(key).number(overrides[key], low, high) > 0:
             field.at(key).fail("must be positive")
+    if overrides.get("image_size", 0) * overrides.get("width", 64) > MAX_WIDTH_TIMES_SIZE:
+        field.at("image_size").fail(f"with width {overrides.get('width', 64)} the networks would be too large "
+                                    f"(image size x width at most {MAX_WIDTH_TIMES_SIZE})")
     for key in ("g_hidden", "d_hidden"):
         if overrides.get(key) is not None:
             layers = overrides[key]
@@ -134,7 +138,8 @@ def check_points(field, points):
 
 def check_config(field, config):
     from ..presets import PRESETS
-    field.mapping(config, ("preset", "overrides", "seed"), ("backend", "data_dir", "drawn_points", "threads", "data"))
+    field.mapping(config, ("preset", "overrides", "seed"),
+                  ("backend", "data_dir", "drawn_points", "threads", "data", "data_path"))
     if "threads" in config:
         field.at("threads").whole(config["threads"], 1, 1024)
     if config.get("data") is not None:       # a run trained on arrays given in memory says so
@@ -144,7 +149,7 @@ def check_config(field, config):
     field.at("seed").whole(config["seed"], 0, 2**64 - 1)
     if config.get("backend") is not None:
         field.at("backend").text(config["backend"], {"numpy", "cupy"})
-    for key in ("data_dir", "data"):      # data: a note on arrays given in memory, only ever shown
+    for key in ("data_dir", "data", "data_path"):      # data: a note on arrays given in memory, only ever shown
         if config.get(key) is not None:
             field.at(key).text(config[key])
     if "drawn_points" in config:

@@ -25,14 +25,18 @@ class Settings:
     out: str
     resume: bool
     preset: Preset             # the named preset with ``overrides`` applied
+    data_path: Optional[str] = None   # --data: a folder of images or an .npy / .npz, absolute
 
     @property
     def checkpoint_path(self):
         return os.path.join(self.out, "checkpoint.npz")
 
     def config(self):
-        return {"preset": self.name, "overrides": self.overrides, "seed": self.seed, "backend": self.backend,
-                "data_dir": self.data_dir}
+        config = {"preset": self.name, "overrides": self.overrides, "seed": self.seed, "backend": self.backend,
+                  "data_dir": self.data_dir}
+        if self.data_path:
+            config["data_path"] = self.data_path
+        return config
 
 
 def preset_from(name, overrides):
@@ -75,10 +79,11 @@ def flags_given(**flags):
     return overrides
 
 
-def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resume=False, **flags):
+def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resume=False, data_path=None, **flags):
     """Settings for a run of the preset named ``preset`` in ``out`` (default: a new folder under
     ./runs/). ``flags`` are preset fields (steps, epochs, batch_size, objective, pack, dataset, ema, lr,
     z_dim, width) and the optimizer flags lr_d, lr_g, beta1.
+    ``data_path``: your own images (--data), a folder or an .npy / .npz file.
     A resumed run keeps its recorded seed, data folder and flags, and the flags given now win."""
     out = out or os.path.join("runs", f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     ckpt_path = os.path.join(out, "checkpoint.npz")
@@ -86,6 +91,7 @@ def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resu
     if overrides.get("batch_size", 0) > MAX_BATCH_SIZE:
         raise ValueError(f"--batch-size {overrides['batch_size']}: above minigan's limit of {MAX_BATCH_SIZE}")
     data_dir = existing_folder(data_dir, "--data-dir")
+    data_path = existing_path(data_path, "--data")
     if resume:
         check_not_busy(out)
         saved = _recorded_config(ckpt_path, preset)
@@ -94,13 +100,15 @@ def resolve_settings(preset, out=None, seed=0, backend=None, data_dir=None, resu
         if data_dir is None and saved.get("data_dir"):
             # a path the run recorded: relative to the run's folder, and never created
             data_dir = existing_folder(os.path.join(out, saved["data_dir"]), f"data_dir recorded in {ckpt_path}")
+        if data_path is None and saved.get("data_path"):
+            data_path = existing_path(os.path.join(out, saved["data_path"]), f"data_path recorded in {ckpt_path}")
     elif os.path.exists(ckpt_path):
         raise RunExists(f"{out} already holds a run (checkpoint.npz); pass --resume to continue it "
                         "or choose another --out")
     else:
         check_out_folder(out)
     backend = backend or os.environ.get("MINIGAN_BACKEND") or "numpy"
-    return Settings(preset, overrides, seed, backend, data_dir, out, resume, preset_from(preset, overrides))
+    return Settings(preset, overrides, seed, backend, data_dir, out, resume, preset_from(preset, overrides), data_path)
 
 
 def existing_folder(path, what):
@@ -109,6 +117,15 @@ def existing_folder(path, what):
         return None
     if not os.path.isdir(path):
         raise ValueError(f"{what} {path}: no such folder")
+    return os.path.abspath(path)
+
+
+def existing_path(path, what):
+    """``path`` made absolute, if it is a file or a folder (your own images: --data)."""
+    if path is None:
+        return None
+    if not os.path.exists(path):
+        raise ValueError(f"{what} {path}: no such file or folder")
     return os.path.abspath(path)
 
 
@@ -133,6 +150,8 @@ def check_data_fits(settings):
         raise ValueError(f"--dataset {dataset}: preset {settings.name} is built for {DATA_KINDS[own]}, and "
                          f"{dataset} holds {DATA_KINDS.get(dataset, 'something else')}; choose one of "
                          f"{', '.join(fitting)}, or a preset made for {dataset}")
+    if settings.data_path and ("dataset" in settings.overrides or settings.data_dir):
+        raise ValueError("--data replaces --dataset and --data-dir: give one or the other")
     if settings.data_dir and dataset not in FOLDER_DATASETS:
         raise ValueError(f"--data-dir: preset {settings.name} trains on {dataset}, which needs no folder "
                          f"(--data-dir is where {' and '.join(FOLDER_DATASETS)} are read from)")

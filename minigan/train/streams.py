@@ -68,13 +68,15 @@ class ArrayStream:
         return self.images[:n]
 
 
-def make_stream(dataset, batch_size, seed, backend, data_dir=None, conditional=False):
-    """The stream for a data set by name: a 2D mixture, or images (with labels for a conditional GAN)."""
+def make_stream(dataset, batch_size, seed, backend, data_dir=None, conditional=False, image_size=None, channels=None):
+    """The stream for a data set by name: a 2D mixture, or images (with labels for a conditional GAN);
+    ``image_size`` and ``channels`` shape the data sets that can be cut to any size (photo-crops)."""
     from ..data import get_mixture, MIXTURES
     if dataset in MIXTURES:
         return MixtureStream(get_mixture(dataset), batch_size, backend)
     from ..data import load_dataset
-    images, labels = load_dataset(dataset, data_dir=data_dir, with_labels=True)
+    images, labels = load_dataset(dataset, data_dir=data_dir, with_labels=True, image_size=image_size,
+                                  channels=channels)
     return labelled_stream(images, labels, batch_size, seed, backend, conditional)
 
 
