@@ -175,7 +175,7 @@ def loop_overhead(batch=64, steps=20, backend="numpy"):
 
     images = np.random.default_rng(0).uniform(-1, 1, (max(4 * batch, 512), *IMAGE)).astype(np.float32)
 
-    def stream(dataset, batch_size, seed, backend, data_dir=None, conditional=False):
+    def stream(dataset, batch_size, seed, backend, *where_and_shape):   # make_stream's other arguments: unused
         return train.ArrayStream(images, batch_size, seed, backend)
 
     in_step, in_save = [], []
