@@ -100,3 +100,15 @@ def test_bad_add_requests_give_one_line_and_exit_2(tmp_path, capsys, argv, words
     assert status(["data", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err
+
+
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.skipif(not any(DEBIAN_FASHION.glob("train-images*")), reason="Debian's dataset-fashion-mnist is absent")
+def test_add_fashion_mnist_from_debians_recompressed_copy(tmp_path, capsys):
+    assert main(["data", "add", "fashion-mnist", str(DEBIAN_FASHION)]) == 0
+    cache = tmp_path / "xdg" / "minigan" / "fashion-mnist"
+    assert main(["data"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if str(cache) in line]
+    assert len(lines) == 2 and all("checksums match" in line for line in lines)

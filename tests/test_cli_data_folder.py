@@ -80,6 +80,8 @@ def test_a_colour_folder_trains_samples_in_colour_and_resumes(colour_folder, tmp
         pixels = np.asarray(grid).astype(int)
     assert np.abs(pixels[..., 0] - pixels[..., 1]).max() > 0                # not grey drawn in three channels
     capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(out), "-n", "8"]) == 2     # no classifier knows your pictures
+    assert "no metrics yet" in capsys.readouterr().err
 
     # resume reads the recorded folder again (from the cache) and carries on
     assert main(["train", "--preset", "dcgan", "--out", str(out), "--resume", "--steps", "3", "--no-progress"]) == 0
