@@ -46,7 +46,7 @@ def chapter_environment(monkeypatch):
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if var not in os.environ:
             monkeypatch.setenv(var, "1")
-    # The real MNIST (its 10k test split) sits in shared/data beside the repository, where CI puts it;
+    # The real MNIST (training and test splits) sits in shared/data beside the repository, where CI puts it;
     # point the chapters at it unless the caller chose a data directory. Without it, chapters fall back.
     shared_data = REPO.parent / "shared" / "data"
     if not os.environ.get("MINIGAN_DATA_DIR") and (shared_data / "mnist").is_dir():

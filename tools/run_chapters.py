@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 def run_chapter(path, out_dir, solutions=True):
     env_before = dict(os.environ)
     os.environ.pop("MINIGAN_FAST", None)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # the inline backend embeds every figure in the saved notebook, for review (Agg would drop them)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     shared = REPO.parent / "shared" / "data"
     if not os.environ.get("MINIGAN_DATA_DIR") and (shared / "mnist").is_dir():
