@@ -131,14 +131,16 @@ def test_ring8_from_the_page(browser, tmp_path):
 
 
 def test_five_stages_one_by_one(browser, tmp_path):
-    step = js(browser, "window.lab.frame.step")
+    step = settled_step(browser)      # the step in flight when the last test paused has landed
     expected = ["d_on_real", "d_on_fake", "d_update", "g_through_d", "g_update"]
     for i, name in enumerate(expected):
         click(browser, "stage")
-        wait_for(browser, f'const li = document.querySelector("#stages li.current"); '
-                          f'return li && li.dataset.stage === "{name}" && li.querySelectorAll("td").length > 0', 15)
+        # the stage's text is read in the same script that sees it current, so a later redraw cannot swap it
+        text = wait_for(browser, f'const li = document.querySelector("#stages li.current"); '
+                                 f'return li && li.dataset.stage === "{name}" && li.querySelectorAll("td").length > 0'
+                                 f' ? li.textContent : null', 15)
         if name == "g_through_d":
-            assert "true" in browser.find_element(By.CSS_SELECTOR, "#stages li.current").text
+            assert "true" in text
             shot(browser, "lab_stages.png", tmp_path)
         filled = browser.find_elements(By.CSS_SELECTOR, "#stages li table tr")
         assert len(filled) >= i + 2          # the numbers of every stage run so far stay visible
@@ -172,7 +174,7 @@ def test_bad_requests_show_a_message_and_keep_the_state(browser):
 
 
 def test_live_change_then_objective_restart(browser):
-    step = js(browser, "window.lab.frame.step")
+    step = settled_step(browser)
     set_field(browser, "d_lr", 0.002)
     set_field(browser, "batch_size", 128)
     click(browser, "apply")
