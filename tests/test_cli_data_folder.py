@@ -3,8 +3,6 @@
 The pictures are written by the test (several sizes and formats, a corrupt file, one sub-folder
 per class); every run is a few steps of a narrow network, so the file takes seconds.
 """
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -12,6 +10,8 @@ from PIL import Image
 
 from minigan import checkpoint
 from minigan.cli import main
+
+from test_data_folder import png_declaring, save      # the picture writers the loader's own tests use  # noqa: E402
 
 TINY = ["--steps", "2", "--batch-size", "4", "--width", "4", "--no-progress"]
 
@@ -27,20 +27,6 @@ def status(argv):
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-
-
-def save(path, array, **kwargs):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.asarray(array)).save(path, **kwargs)
-
-
-def png_declaring(width, height):
-    """A small well-formed PNG whose header claims width x height pixels: a decompression bomb."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + chunk(b"IEND", b""))
 
 
 @pytest.fixture
