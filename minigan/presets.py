@@ -296,6 +296,13 @@ register(Preset("cdcgan-mnist", "dcgan-mnist-bn conditioned on the digit; draws 
                          "conditioning D": "Miyato & Koyama 2018 (projection discriminator)",
                          "projection D and BatchNorm in G, over the label-map D": "chosen by experiment in "
                          "minigan, see experiments/cdcgan_mnist"}))
+# The MNIST headline: cdcgan-mnist for the steps that fit 30 minutes on the 2-core CPU. Told which digit
+# to draw, it makes recognisable digits of every class far sooner than the unconditional presets do
+# (experiments/dcgan_mnist_judge compares them with an independent judge).
+register(replace(PRESETS["cdcgan-mnist"], name="cdcgan-mnist-quick", epochs=None, steps=2500,
+                 description="cdcgan-mnist cut to 2,500 steps: clean digits of every class in under 30 minutes",
+                 sources={**PRESETS["cdcgan-mnist"].sources, "2,500 steps": "0.45-0.6 s a step on the busy 2-core "
+                          "CPU: 19-25 minutes; see experiments/dcgan_mnist_judge"}))
 
 
 def mlp_mnist_G(p):

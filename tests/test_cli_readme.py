@@ -32,13 +32,15 @@ def _pictures_tool():
 
 def test_readme_pictures_come_from_the_commands_the_readme_shows(capsys):
     tool = _pictures_tool()
-    for shown, _, target in tool.PICTURES:
+    for shown, _, target, after in tool.PICTURES:
         assert shown in README, shown
         assert f"]({target})" in README, target
+        if after:     # the drawing command the README shows, with the run's folder in it
+            assert after.split("{run}")[0] in README, after
     assert tool.main(["--dry-run", "--work", "W"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed == ["minigan train --out W/digits_samples --no-progress",
                        "minigan train --preset ring8 --out W/ring8_field --no-progress",
                        "minigan train --preset dcgan-photos --out W/photos_samples --no-progress"]
     runs = list(tool.commands("/data/mnist"))
-    assert runs[-1][1][-3:] == ["/data/mnist", "--epochs", "10"]
+    assert runs[-1][1][-3:] == ["cdcgan-mnist-quick", "--data-dir", "/data/mnist"]

@@ -11,10 +11,10 @@ from minigan.train import Run
 SHAPES = {"ring8": (2,), "grid25": (2,), "dcgan-mnist": (1, 28, 28), "dcgan-mnist-bn": (1, 28, 28),
           "mlp-mnist": (1, 28, 28), "dcgan-digits": (1, 8, 8), "cdcgan-mnist": (2, 28, 28),
           "dcgan": (3, 32, 32), "dcgan-photos": (3, 32, 32), "cdcgan": (4, 32, 32),
-          "dcgan-mnist-small": (1, 28, 28)}
+          "dcgan-mnist-small": (1, 28, 28), "cdcgan-mnist-quick": (2, 28, 28)}
 # A conditional G's output carries a label channel after the image (nn/conditional.py); its
 # noise is z followed by the one-hot label.
-EXTRA_INPUTS = {"cdcgan-mnist": 10, "cdcgan": 2}
+EXTRA_INPUTS = {"cdcgan-mnist": 10, "cdcgan": 2, "cdcgan-mnist-quick": 10}
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -57,6 +57,13 @@ def test_dcgan_mnist_small_is_the_small_28x28_dcgan():
     assert gan.ema.decay == 0.999 and gan.g_opt.betas == (0.5, 0.999)
     # about a third of dcgan-mnist's G: the smaller network is what fits more steps into the same minutes
     assert gan.G.num_parameters() < get_preset("dcgan-mnist").build().G.num_parameters() / 2
+
+
+def test_cdcgan_mnist_quick_is_cdcgan_mnist_for_fewer_steps():
+    quick, full = get_preset("cdcgan-mnist-quick"), get_preset("cdcgan-mnist")
+    assert quick.steps == 2500 and quick.epochs is None and full.epochs == 10
+    assert quick.conditional and repr(quick.build().G) == repr(full.build().G)
+    assert repr(quick.build().D) == repr(full.build().D)
 
 
 def _digits(tmp_path, name, **kw):

@@ -54,14 +54,19 @@ def train_judge(images, labels, torch, epochs=3, seed=0):
     return model, accuracy
 
 
-def judge(samples, model, torch):
+def judge(samples, model, torch, asked=None):
+    """The judge's verdict on ``samples``; ``asked``: the digits a conditional G was asked for, to count how
+    often the judge reads the digit asked for."""
     with torch.no_grad():
         probs = torch.softmax(model(torch.tensor(samples)), 1).numpy()
     label, confidence = probs.argmax(1), probs.max(1)
     counts = np.bincount(label, minlength=10)
-    return {"n": len(samples), "confident_fraction": float((confidence >= 0.9).mean()),
-            "digit_counts": counts.tolist(), "digits_present": int((counts > 0).sum()),
-            "largest_digit_share": float(counts.max() / len(samples))}
+    verdict = {"n": len(samples), "confident_fraction": float((confidence >= 0.9).mean()),
+               "digit_counts": counts.tolist(), "digits_present": int((counts > 0).sum()),
+               "largest_digit_share": float(counts.max() / len(samples))}
+    if asked is not None:
+        verdict["reads_digit_asked"] = float((label == asked).mean())
+    return verdict
 
 
 CACHE = os.path.join(HERE, "results", ".judge_mnist.pt")

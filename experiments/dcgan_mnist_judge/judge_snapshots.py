@@ -32,14 +32,19 @@ from minigan.metrics.images import frechet_distance  # noqa: E402
 from minigan.presets import get_preset  # noqa: E402
 
 
-def draw(G, z_dim, n, seed):
-    """n samples of G in eval mode from seed ``seed`` (NumPy float32)."""
+def draw(G, z_dim, n, seed, n_classes=0):
+    """n samples of G in eval mode from seed ``seed`` (NumPy float32). A conditional G (``n_classes`` > 0)
+    is asked for every class in turn (0, 1, ..., 9, 0, ...), as ``minigan evaluate`` asks for them."""
     minigan.seed(seed)
     G.eval()
     out = []
     for i in range(0, n, 250):
         z = minigan_rng.normal(np, (min(250, n - i), z_dim), np.float32)
-        out.append(to_numpy(G.forward(z)))
+        if n_classes:
+            labels = np.arange(i, i + len(z)) % n_classes
+            z = np.concatenate([z, np.eye(n_classes, dtype=np.float32)[labels]], axis=1)
+        images = to_numpy(G.forward(z))
+        out.append(images[:, :-1] if n_classes else images)     # a conditional G carries its label out
     return np.concatenate(out).astype(np.float32)
 
 
@@ -52,13 +57,13 @@ def generators(args):
             gan = preset.with_overrides(ema=None).build("numpy")
             with np.load(path) as arrays:
                 gan.G.load_state_dict(dict(arrays))
-            yield path, kind, int(step), gan.G, gan.z_dim
+            yield path, kind, int(step), gan.G, gan.z_dim, getattr(gan, "n_classes", 0)
     for path in sorted(glob.glob(args.checkpoints or "")):
         from minigan.train import load_gan
         gan, header, _ = load_gan(path)
         if gan.ema:
             gan.G.load_state_dict(gan.ema.shadow)
-        yield path, ("ema" if gan.ema else "last"), header["step"], gan.G, gan.z_dim
+        yield path, ("ema" if gan.ema else "last"), header["step"], gan.G, gan.z_dim, getattr(gan, "n_classes", 0)
 
 
 def main(argv=None):
@@ -78,12 +83,14 @@ def main(argv=None):
     test_images, _ = load_mnist("test", data_dir=args.data_dir, download=False)
     real_features = classifier.features(test_images)
     rows = []
-    for path, kind, step, G, z_dim in generators(args):
-        row = {"weights": kind, "step": step, **judge_mnist.judge(draw(G, z_dim, 1000, 0), judge, torch)}
+    for path, kind, step, G, z_dim, n_classes in generators(args):
+        asked = np.arange(1000) % n_classes if n_classes else None
+        verdict = judge_mnist.judge(draw(G, z_dim, 1000, 0, n_classes), judge, torch, asked)
+        row = {"weights": kind, "step": step, **verdict}
         at = re.match(r"at_(\d+)s\.npz", os.path.basename(path))     # timed_run.sh's copies: seconds in
         if at:
             row["at_s"] = int(at.group(1))
-        row["fcd"] = frechet_distance(real_features, classifier.features(draw(G, z_dim, args.n, 1)))
+        row["fcd"] = frechet_distance(real_features, classifier.features(draw(G, z_dim, args.n, 1, n_classes)))
         rows.append(row)
         print(json.dumps(row), flush=True)
     with open(args.json, "w") as f:
