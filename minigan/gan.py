@@ -24,7 +24,7 @@ import numpy as np
 from .backend import backend_of, get_array_module, to_backend, to_numpy
 from .ema import WeightAverage
 from .losses import get_objective
-from .nn.base import frozen
+from .nn.base import frozen, input_grad_skipped
 from .optim import Adam
 from . import rng as _rng
 from .regularizers import penalties
@@ -162,7 +162,8 @@ class GAN:
         D.zero_grad()
         logits = D.forward(real)
         loss, dlogits = obj.d_real(logits)
-        D.backward(dlogits)                              # adds dLoss_real/dtheta_D into every D .grad
+        with input_grad_skipped(D):                      # nobody reads dLoss/dreal
+            D.backward(dlogits)                          # adds dLoss_real/dtheta_D into every D .grad
         record.d_loss_real = record.d_loss = loss
         record.d_real = _mean(obj.d_output(logits))
         record.d_accuracy = 0.5 * _mean(logits > obj.threshold)      # the real half of D's examples
@@ -170,12 +171,13 @@ class GAN:
 
     def d_on_fake(self, fake, record):
         """2. D on the fake batch: push D(G(z)) towards "fake". These gradients ADD to the above,
-        because D's loss is the sum of both terms. The input gradient D.backward returns here
-        (dLoss/dfake) is dropped: G is not being trained in this step."""
+        because D's loss is the sum of both terms. The input gradient (dLoss/dfake) is not even
+        computed: G is not being trained in this step."""
         D, obj = self.D, self.objective
         logits = D.forward(fake)
         loss, dlogits = obj.d_fake(logits)
-        D.backward(dlogits)
+        with input_grad_skipped(D):
+            D.backward(dlogits)
         record.d_loss_fake = loss
         record.d_loss += loss
         record.d_fake = _mean(obj.d_output(logits))
@@ -244,7 +246,8 @@ class GAN:
         with frozen(self.D):
             dfake = self.D.backward(dlogits)
         self.G.zero_grad()
-        self.G.backward(dfake)                           # now dLoss_G/dtheta_G sits in G's .grad
+        with input_grad_skipped(self.G):                 # dLoss_G/dz: wanted by nobody
+            self.G.backward(dfake)                       # now dLoss_G/dtheta_G sits in G's .grad
         if self.record_grads:
             record.grads["G/input"] = dfake.copy()       # the gradient handed from D to G
         return dfake

@@ -235,6 +235,21 @@ def test_frozen_layer_gets_only_dx(xp, ops):
         np.testing.assert_array_equal(to_numpy(dx), to_numpy(backward(g, cache)[0]))
 
 
+def test_input_grad_false_gives_the_same_parameter_gradients_and_no_dx(xp, ops):
+    rng = np.random.default_rng(4)
+    x, w = xp.asarray(rng.standard_normal((2, 3, 6, 5))), xp.asarray(rng.standard_normal((3, 3, 3, 3)))
+    b = xp.asarray(rng.standard_normal(3))
+    for forward, backward in ((ops.conv2d_forward, ops.conv2d_backward),
+                              (ops.conv_transpose2d_forward, ops.conv_transpose2d_backward)):
+        out, cache = forward(x, w, b, 2, 1)
+        g = xp.asarray(rng.standard_normal(out.shape))
+        dx, dweight, dbias = backward(g, cache, input_grad=False)
+        _, want_dweight, want_dbias = backward(g, cache)
+        assert dx is None
+        np.testing.assert_array_equal(to_numpy(dweight), to_numpy(want_dweight))
+        np.testing.assert_array_equal(to_numpy(dbias), to_numpy(want_dbias))
+
+
 # ---------------------------------------------------------------- im2col and col2im (plain)
 
 @reuse_fixtures

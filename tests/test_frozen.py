@@ -95,3 +95,58 @@ def test_gradients_kept_puts_back_every_gradient_in_the_same_array():
     for name, g in grads(model).items():                       # ... gone, even after the error
         np.testing.assert_array_equal(g, before[name])
     assert all(p.grad is a for p, a in zip(model.parameters(), arrays))
+
+
+@pytest.mark.parametrize("first", ["dense", "conv", "conv_transpose"])
+def test_input_grad_skipped_gives_the_same_parameter_gradients_and_no_input_gradient(first):
+    rng = np.random.default_rng(4)
+    layer, x = {
+        "dense": (nn.Dense(6, 2 * 3 * 3, dtype=np.float64), rng.standard_normal((3, 6))),
+        "conv": (nn.Conv2d(2, 2, 3, stride=2, padding=1, dtype=np.float64), rng.standard_normal((3, 2, 6, 6))),
+        "conv_transpose": (nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1, dtype=np.float64),
+                           rng.standard_normal((3, 2, 3, 3))),
+    }[first]
+    tail = [nn.Reshape((2, 3, 3))] if first == "dense" else []
+    model = nn.Sequential(nn.Sequential(layer, *tail), nn.Tanh(), nn.Flatten())
+    out = model.forward(x)
+    dout = rng.standard_normal(out.shape)
+    model.zero_grad()
+    dx_full = model.backward(dout)
+    full = grads(model)
+
+    model.zero_grad()
+    with nn.input_grad_skipped(model):
+        assert model.backward(dout) is None                     # the nested first layer skipped dx
+    for name, g in grads(model).items():
+        np.testing.assert_array_equal(g, full[name])
+    assert "input_grad" not in vars(layer)                      # the class default is back
+    np.testing.assert_array_equal(model.backward(dout), dx_full)
+
+
+def test_input_grad_skipped_leaves_a_layer_that_cannot_skip_computing_it():
+    model = nn.Sequential(nn.Tanh(), nn.Dense(4, 3, dtype=np.float64))
+    x = np.random.default_rng(5).standard_normal((2, 4))
+    model.forward(x)
+    dx = model.backward(np.ones((2, 3)))
+    with nn.input_grad_skipped(model):
+        np.testing.assert_array_equal(model.backward(np.ones((2, 3))), dx)
+
+
+def test_a_gan_step_skipping_input_gradients_records_what_a_full_backward_records(monkeypatch):
+    from contextlib import nullcontext
+
+    import minigan.gan
+    from minigan.presets import get_preset
+
+    def run(skipping):
+        if not skipping:
+            monkeypatch.setattr(minigan.gan, "input_grad_skipped", lambda model: nullcontext())
+        minigan.seed(0)
+        gan = get_preset("dcgan-mnist").with_overrides(width=8).build("numpy")
+        real = np.random.default_rng(0).uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32)
+        rows = [gan.step(real).as_row() for _ in range(2)]
+        monkeypatch.undo()
+        return rows, grads(gan.G), grads(gan.D)
+
+    skipped, full = run(True), run(False)
+    np.testing.assert_equal(skipped, full)       # records and every gradient, bit for bit (NaN == NaN)

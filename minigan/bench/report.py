@@ -25,7 +25,7 @@ def to_markdown(result):
              f"float32 | load average {lo}-{hi} during the timings", ""]
     if info.get("quick"):
         lines += ["A quick run (`--quick`: few repeats, little warm-up): a smoke test, not a measurement.", ""]
-    if info.get("gpu_name"):
+    if info.get("gpu_memory_gib") is not None:    # a GPU was seen (else the line below says why not)
         lines += [f"GPU: {info['gpu_name']} ({info.get('gpu_memory_gib')} GiB) | CuPy {info.get('cupy')} | "
                   f"CUDA runtime {info.get('cuda_runtime')}", ""]
     lines += ["One step = G makes a fake batch; D steps on a real and that fake batch; G steps through the "

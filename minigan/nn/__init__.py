@@ -1,6 +1,7 @@
 """Stateful layers that wrap the pure ops in ``minigan.ops``."""
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
-from .base import Layer, Parameter, Sequential, ShapeError, eval_mode, frozen, gradients_kept, summary
+from .base import (Layer, Parameter, Sequential, ShapeError, eval_mode, frozen, gradients_kept,
+                   input_grad_skipped, summary)
 from .conv import Conv2d, ConvTranspose2d
 from .linear import Dense
 from .dropout import Dropout

@@ -84,6 +84,35 @@ def frozen(*layers):
             p.requires_grad = flag
 
 
+def first_layer(model):
+    """The layer that reads ``model``'s input: a Sequential's first layer, looked into."""
+    while isinstance(model, Sequential) and model.layers:
+        model = model.layers[0]
+    return model
+
+
+@contextmanager
+def input_grad_skipped(model):
+    """Within the block, backward through ``model`` may return None instead of its input gradient.
+
+    Nobody differentiates G's noise z, nor, in the D step, the batches D is shown; yet the first
+    layer's input gradient is a product as large as its weight gradient (G's dense layer:
+    (N, 12544) @ (12544, 100)). The first layer is told to skip it; Dense, Conv2d and
+    ConvTranspose2d do, any other layer computes it as usual. Outside the block, backward always
+    returns the input gradient (the gradient checks see the layers as they are)."""
+    layer = first_layer(model)
+    had_own = "input_grad" in vars(layer)
+    before = layer.input_grad
+    layer.input_grad = False
+    try:
+        yield
+    finally:
+        if had_own:
+            layer.input_grad = before
+        else:
+            del layer.input_grad            # back to the class's default, True
+
+
 @contextmanager
 def eval_mode(*layers):
     """Within the block the layers are in eval mode (Dropout off, BatchNorm on its running
@@ -121,6 +150,7 @@ class Layer:
     """Base class: forward caches, backward returns dx and accumulates parameter gradients."""
 
     training = True
+    input_grad = True  # False (see input_grad_skipped): backward may skip dx and return None
     buffer_names = ()  # non-trainable arrays saved with the model (e.g. BatchNorm's running stats)
 
     # -- the two methods every layer writes ------------------------------------------

@@ -84,7 +84,8 @@ class Conv2d(_ConvBase):
 
     def backward(self, dout):
         dx, dweight, dbias = conv2d_backward(dout, self._require_cache(self._cache),
-                                             param_grads=wants_grad(self.weight, self.bias))
+                                             param_grads=wants_grad(self.weight, self.bias),
+                                             input_grad=self.input_grad)
         self._accumulate(dweight, dbias)
         return dx
 
@@ -126,6 +127,7 @@ class ConvTranspose2d(_ConvBase):
 
     def backward(self, dout):
         dx, dweight, dbias = conv_transpose2d_backward(dout, self._require_cache(self._cache),
-                                                       param_grads=wants_grad(self.weight, self.bias))
+                                                       param_grads=wants_grad(self.weight, self.bias),
+                                                       input_grad=self.input_grad)
         self._accumulate(dweight, dbias)
         return dx

@@ -27,7 +27,8 @@ class Dense(Layer):
 
     def backward(self, dout):
         dx, dweight, dbias = dense_backward(dout, self._require_cache(self._cache),
-                                            param_grads=wants_grad(self.weight, self.bias))
+                                            param_grads=wants_grad(self.weight, self.bias),
+                                            input_grad=self.input_grad)
         self.weight.accumulate(dweight)
         if self.bias is not None:
             self.bias.accumulate(dbias)

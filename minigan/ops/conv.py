@@ -218,12 +218,13 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     return out, Conv2dCache(cols, weight, x.shape, geom, bias is not None)
 
 
-def conv2d_backward(dout, cache, param_grads=True):
+def conv2d_backward(dout, cache, param_grads=True, input_grad=True):
     """Returns (dx, dweight, dbias); dbias is None when the layer has no bias.
-    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer.
+    ``input_grad`` False: dx None, for a first layer whose input nobody differentiates."""
     w2 = cache.weight.reshape(cache.weight.shape[0], -1)
     dout2 = channel_rows(dout)                                  # (C_out, N*Ho*Wo), like W2 @ cols
-    dx = col2im(w2.T @ dout2, cache.x_shape, cache.geom)        # a transposed conv of dout
+    dx = col2im(w2.T @ dout2, cache.x_shape, cache.geom) if input_grad else None   # a transposed conv of dout
     if not param_grads:
         return dx, None, None
     dweight = (dout2 @ cache.cols.T).reshape(cache.weight.shape)    # patch times its pixel's gradient
@@ -252,12 +253,13 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     return out, ConvTranspose2dCache(x_rows, weight, x.shape, geom, bias is not None)
 
 
-def conv_transpose2d_backward(dout, cache, param_grads=True):
+def conv_transpose2d_backward(dout, cache, param_grads=True, input_grad=True):
     """Returns (dx, dweight, dbias): dx is conv2d(dout, W), the weight gradient its mirror.
-    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer.
+    ``input_grad`` False: dx None, for a first layer whose input nobody differentiates."""
     w2 = cache.weight.reshape(cache.weight.shape[0], -1)
     cols = im2col(dout, cache.geom)                             # (C_out*kH*kW, N*h*w)
-    dx = rows_to_image(w2 @ cols, cache.x_shape[0], cache.geom.small)   # conv2d's forward, no bias
+    dx = rows_to_image(w2 @ cols, cache.x_shape[0], cache.geom.small) if input_grad else None   # conv2d's forward
     if not param_grads:
         return dx, None, None
     dweight = (cache.x_rows @ cols.T).reshape(cache.weight.shape)       # conv2d's dW, roles swapped

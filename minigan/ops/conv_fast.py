@@ -248,13 +248,16 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     return out, Conv2dCache(cols, weight, x.shape, geom, bias is not None)
 
 
-def conv2d_backward(dout, cache, param_grads=True):
+def conv2d_backward(dout, cache, param_grads=True, input_grad=True):
     """Returns (dx, dweight, dbias); dbias is None when the layer has no bias.
-    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer.
+    ``input_grad`` False: dx None, for a first layer whose input nobody differentiates."""
     n, c_in = cache.x_shape[:2]
     w2 = _kernel_rows_first(cache.weight)
     dout2 = _rows(dout)                                         # (C_out, Ho*Wo*N)
-    dx = _contiguous(col2im(_spread(w2, dout2, cache.geom), n, c_in, cache.geom))   # a transposed conv of dout
+    dx = None
+    if input_grad:                                              # a transposed conv of dout
+        dx = _contiguous(col2im(_spread(w2, dout2, cache.geom), n, c_in, cache.geom))
     if not param_grads:
         return dx, None, None
     dweight = _weight_grad(cache.cols, dout2, cache.geom, cache.weight.shape)
@@ -272,14 +275,15 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     return out, ConvTranspose2dCache(x_rows, weight, x.shape, geom, bias is not None)
 
 
-def conv_transpose2d_backward(dout, cache, param_grads=True):
+def conv_transpose2d_backward(dout, cache, param_grads=True, input_grad=True):
     """Returns (dx, dweight, dbias): dx is conv2d(dout, W), the weight gradient its mirror.
-    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer.
+    ``input_grad`` False: dx None, for a first layer whose input nobody differentiates."""
     xp = get_array_module(dout)
     n = cache.x_shape[0]
     w2 = _kernel_rows_first(cache.weight)
     cols = im2col(dout, cache.geom, out=_scratch((w2.shape[1], cache.x_rows.shape[1]), dout.dtype, xp))
-    dx = _apply(w2, cols, n, cache.geom)                        # conv2d's forward, without bias
+    dx = _apply(w2, cols, n, cache.geom) if input_grad else None    # conv2d's forward, without bias
     if not param_grads:
         return dx, None, None
     dweight = _weight_grad(cols, cache.x_rows, cache.geom, cache.weight.shape)   # conv2d's dW, roles swapped

@@ -26,10 +26,11 @@ def dense_forward(x, weight, bias=None):
     return out, DenseCache(x, weight, bias is not None)
 
 
-def dense_backward(dout, cache, param_grads=True):
+def dense_backward(dout, cache, param_grads=True, input_grad=True):
     """Returns (dx, dweight, dbias); dbias is None when the layer has no bias.
-    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer."""
-    dx = dout @ cache.weight.T
+    ``param_grads`` False: dx only (dweight and dbias None), for a frozen layer.
+    ``input_grad`` False: dx None, for a first layer whose input nobody differentiates (G's z)."""
+    dx = dout @ cache.weight.T if input_grad else None
     if not param_grads:
         return dx, None, None
     dweight = cache.x.T @ dout
