@@ -7,6 +7,9 @@ const lab = {              // the page's state; window.lab lets a test read it
   model: null,             // this page's model on the server (each page trains its own)
   state: null, frame: null, options: null,
   drawTimes: [], fps: 0, framesDrawn: 0, drawing: null, stageNumbers: {},
+  framesAsked: 0,          // frame requests sent so far (each is numbered by this count)
+  framesFrom: 0,           // frames asked for before this number may predate the last change: dropped
+  frameShown: 0,           // the number of the frame drawn last
 };
 window.lab = lab;
 
@@ -30,6 +33,8 @@ function say(text, isError) {
 async function ask(path, body) {
   try {
     const state = await api(path, body);
+    lab.framesFrom = lab.framesAsked + 1;      // the model may have changed: only newer frames count
+    fetchFrame().catch(() => {});              // ... and the next one is asked for at once
     showState(state);
     say(state.message);
     return state;
@@ -40,11 +45,23 @@ async function ask(path, body) {
 }
 
 // -- the frame loop: ask for a frame, draw it, ask again (15 a second at most) ------------------
+// A frame and the answer to a button's request travel on different connections, and the larger
+// frame can arrive after an answer although the server drew it before that request ran: drawn then,
+// it would show the model as it was before the pause or the stage (a step behind, the stage list
+// redrawn backwards). So each frame is numbered when asked for, and one asked for before the last
+// answer to a request, or before the frame already drawn, is dropped.
+async function fetchFrame() {
+  const number = ++lab.framesAsked;
+  const frame = await api("/api/frame");
+  if (number < lab.framesFrom || number < lab.frameShown) return;
+  lab.frameShown = number;
+  drawFrame(frame);
+}
+
 async function poll() {
   const started = performance.now();
   try {
-    const frame = await api("/api/frame");
-    drawFrame(frame);
+    await fetchFrame();
   } catch (err) {
     say(`lost the server: ${err.message}`, true);
   }
