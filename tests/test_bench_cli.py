@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -139,3 +140,23 @@ def test_step_breakdown_switches_each_part_off():
     assert not breakdown.build("numpy", 4, grad_norms=False)[0].grad_norms
     no_dropout = breakdown.build("numpy", 4, dropout=False)[0]
     assert [layer.p for layer in no_dropout.D.modules() if isinstance(layer, Dropout)] == [0.0, 0.0]
+
+
+def test_each_timed_step_follows_the_untimed_wake_up_steps():
+    """Per turn: a pause, wake_steps untimed steps, then one timed step; the slow first step after a
+    pause (a library waking its threads) is kept out of the figure."""
+    from minigan.bench.timing import time_batch
+    calls = []
+
+    def make(batch):
+        def step():
+            calls.append(batch)
+            time.sleep(0.03 if len(calls) % 2 == 1 else 0.0)    # odd calls (the first of each turn) are slow
+        return step
+
+    times, repeats, _, _ = time_batch([("fake", "cpu", make)], 8, repeats=4, warmup=0, settle_s=0.0, wake_steps=1)
+    assert repeats == 4 and len(calls) == 8 and len(times["fake"]) == 4
+    assert max(times["fake"]) < 0.02          # only the fast second steps were timed
+    calls.clear()
+    times, _, _, _ = time_batch([("fake", "cpu", make)], 8, repeats=4, warmup=0, settle_s=0.0, wake_steps=0)
+    assert len(calls) == 4 and max(times["fake"]) >= 0.029     # without them the slow steps are timed too

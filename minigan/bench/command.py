@@ -80,6 +80,9 @@ def add_arguments(parser):
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS subprocesses")
     parser.add_argument("--settle-s", type=float, default=0.2,
                         help="pause before each timed step so the last engine's BLAS threads go idle (default 0.2)")
+    parser.add_argument("--wake-steps", type=int, default=1,
+                        help="untimed steps after each pause, before the timed one: the first step after a pause "
+                             "also wakes the engine's own BLAS threads, which a training loop does once (default 1)")
     parser.add_argument("--out", "--out-dir", dest="out", type=Path, metavar="DIR",
                         help="where bench_train_step.{json,md,png} go (default: benchmarks/results/ of the source "
                              "checkout, ./runs/bench/ for an installed minigan; a temporary folder for --quick)")
@@ -99,7 +102,7 @@ def run_from_args(args, log=print):
     sizes = args.batch_sizes or (QUICK_BATCH_SIZES if args.quick else BATCH_SIZES)
     result = run(sizes, args.backends, use_torch=not args.no_torch,
                  repeats=args.repeats or (2 if args.quick else None), warmup=1 if args.quick else 2,
-                 settle_s=args.settle_s, measure_memory=not args.no_memory,
+                 settle_s=args.settle_s, wake_steps=args.wake_steps, measure_memory=not args.no_memory,
                  overhead_steps=3 if args.quick else 20, log=log)
     result["info"]["quick"] = bool(args.quick)
     stem = write_report(result, output_dir(args.out, args.quick))

@@ -29,7 +29,9 @@ def to_markdown(result):
         lines += [f"GPU: {info['gpu_name']} ({info.get('gpu_memory_gib')} GiB) | CuPy {info.get('cupy')} | "
                   f"CUDA runtime {info.get('cuda_runtime')}", ""]
     lines += ["One step = G makes a fake batch; D steps on a real and that fake batch; G steps through the "
-             "updated D; two Adam updates. Median of the repeats after warm-up; engines take turns.", "",
+             "updated D; two Adam updates. Median of the repeats after warm-up; engines take turns, "
+             f"each turn a pause of {info.get('settle_s', 0.2)} s, {info.get('wake_steps', 0)} untimed step(s), "
+             "then the timed step (a training loop's steady state).", "",
              "| batch | engine | ms / step | images / s | vs PyTorch (same device) | peak memory MB |",
              "|---:|---|---:|---:|---:|---:|"]
     for r in result["rows"]:

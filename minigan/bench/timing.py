@@ -82,7 +82,7 @@ def reset_gpu_memory(name):
 
 
 # --- timing -----------------------------------------------------------------------------------------
-def time_batch(engines, batch, repeats=None, warmup=2, budget_s=8.0, settle_s=0.2):
+def time_batch(engines, batch, repeats=None, warmup=2, budget_s=8.0, settle_s=0.2, wake_steps=1):
     """Seconds per step of every engine at one batch size, the engines taking turns.
 
     ``repeats`` None: as many as fit in about ``budget_s`` per engine (5 to 30).
@@ -91,6 +91,10 @@ def time_batch(engines, batch, repeats=None, warmup=2, budget_s=8.0, settle_s=0.
     once, the next engine would share the cores with the previous one's spinning threads: on 2
     cores that made BOTH engines 3-4x slower than either runs on its own. In a training loop each
     engine runs alone, so each step is timed after the previous engine's threads have gone to sleep.
+    ``wake_steps``: untimed steps after the pause, before the timed one. The first step after an idle
+    pause also pays for waking its own library's sleeping threads (measured: up to ~60 ms of a 420 ms
+    step for OpenBLAS on 2 cores, which parks its threads sooner than PyTorch's OpenMP does); a training
+    loop pays that once, not every step, so the timed step is the one after it. 0: time the first.
     """
     steps, times, gpu_bytes = {}, {}, {}
     for name, _, make in engines:
@@ -110,6 +114,8 @@ def time_batch(engines, batch, repeats=None, warmup=2, budget_s=8.0, settle_s=0.
     for _ in range(repeats):
         for name, step in steps.items():   # turns: every engine meets the same background load
             time.sleep(settle_s)
+            for _ in range(wake_steps):
+                step()
             t0 = time.perf_counter()
             step()                         # each step ends with a synchronize (GPU)
             times[name].append(time.perf_counter() - t0)
@@ -221,7 +227,7 @@ def loop_overhead(batch=64, steps=20, backend="numpy"):
 
 # --- the whole run ------------------------------------------------------------------------------------
 def run(batch_sizes=BATCH_SIZES, backends=("numpy", "cupy"), use_torch=True, repeats=None, warmup=2,
-        budget_s=8.0, settle_s=0.2, measure_memory=True, overhead_steps=20, log=print):
+        budget_s=8.0, settle_s=0.2, measure_memory=True, overhead_steps=20, log=print, wake_steps=1):
     """Every engine at every batch size, a table row logged as each is done; returns the rows, the
     machine's stamp, the batch sizes from which a GPU overtakes its CPU, and the training loop's overhead."""
     torch = import_torch() if use_torch else None
@@ -235,7 +241,7 @@ def run(batch_sizes=BATCH_SIZES, backends=("numpy", "cupy"), use_torch=True, rep
     rows, loads = [], []
     log(HEADER)
     for batch in batch_sizes:
-        times, n, gpu_bytes, load = time_batch(engines, batch, repeats, warmup, budget_s, settle_s)
+        times, n, gpu_bytes, load = time_batch(engines, batch, repeats, warmup, budget_s, settle_s, wake_steps)
         loads += load
         for name, device, _ in engines:
             ms = median_ms(times[name])
@@ -252,7 +258,8 @@ def run(batch_sizes=BATCH_SIZES, backends=("numpy", "cupy"), use_torch=True, rep
         for r in (r for r in rows if r["batch"] == batch):
             log(format_row(r))
     result = dict(rows=rows, info=machine_info(torch, ",".join(backends), batch_sizes=list(batch_sizes),
-                                               warmup=warmup, settle_s=settle_s, load_average=[min(loads, default=None),
+                                               warmup=warmup, settle_s=settle_s, wake_steps=wake_steps,
+                                               load_average=[min(loads, default=None),
                                                                             max(loads, default=None)],
                                                gpu=gpu_note or "available"))
     result["gpu_overtakes_cpu_at"] = crossover(rows, "minigan-cupy", "minigan-numpy")
