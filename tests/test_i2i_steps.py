@@ -131,6 +131,16 @@ def test_one_seed_gives_one_metrics_file_and_a_loadable_checkpoint(tmp_path, nam
     assert (different / "metrics.csv").read_text() != (first / "metrics.csv").read_text()
 
 
+def test_l1_alone_trains_and_leaves_only_the_missing_discriminator_unrecorded(tmp_path):
+    out = tiny_run(tmp_path, "pix2pix-edges2mnist-l1")
+    rows = list(csv.DictReader(open(out / "metrics.csv")))
+    assert len(rows) == 3
+    for row in rows:
+        d_fields = {k for k, v in row.items() if not np.isfinite(float(v))}
+        assert d_fields == {"d_loss", "d_loss_real", "d_loss_fake", "g_gan", "d_real", "d_fake"}
+        assert float(row["g_loss"]) == pytest.approx(100 * float(row["g_l1"]))
+
+
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     out = tiny_run(tmp_path, "pix2pix-edges2mnist")
     with pytest.raises(ValueError, match="already holds a run"):

@@ -47,6 +47,9 @@ class Pix2Pix:
         self.g_opt = Adam(G.parameters(), lr=lr, betas=betas)
         self.d_opt = Adam(D.parameters(), lr=lr, betas=betas)
         self.l1_weight, self.gan_weight = float(l1_weight), float(gan_weight)
+        # Without D there is nothing to record about it: these fields stay NaN on purpose.
+        self.unrecorded = () if self.gan_weight > 0 else ("d_loss", "d_loss_real", "d_loss_fake", "g_gan",
+                                                           "d_real", "d_fake")
         self.step_count = 0
 
     def step(self, source, target):
