@@ -1,0 +1,94 @@
+"""Train the three translation presets from the command line, time them, measure them, draw them.
+
+    python experiments/image_to_image/study.py [--pix2pix-steps 5000] [--cyclegan-steps 4000]
+        [--seeds 0 1] [--runs /tmp/i2i-runs] [--out experiments/image_to_image/results]
+
+Each run is `minigan train --preset P --steps S --seed K --out RUNS/P-seedK`, exactly as a user types
+it; its wall time (start-up included) and the load average beside it are recorded. Then
+measure.py's figures on held-out data (MNIST's test split; all 1,797 scikit-learn digits) and two
+pictures: the same test edge maps through L1 alone and through L1 + GAN, and CycleGAN's
+A, A -> B, A -> B -> A for one digit of each class. Everything goes to --out/study.json.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measure import measure                                          # noqa: E402
+
+from minigan.data.mnist import load_mnist                            # noqa: E402
+from minigan.i2i.data import edges, framed_digits                    # noqa: E402
+from minigan.i2i.run import load_translation                         # noqa: E402
+from minigan.viz import save_image_grid                              # noqa: E402
+
+
+def train(preset, steps, seed, runs):
+    out = os.path.join(runs, f"{preset}-seed{seed}")
+    command = ["minigan", "train", "--preset", preset, "--steps", str(steps), "--seed", str(seed),
+               "--out", out, "--no-progress"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    wall = time.perf_counter() - start
+    print(f"{' '.join(command)}: {wall:.0f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
+    return out, {"command": " ".join(command), "wall_s": round(wall, 1),
+                 "load_average_after": round(os.getloadavg()[0], 2)}
+
+
+def one_of_each(labels, offset=0):
+    """The index of the (offset+1)-th image of each class 0-9: the same digits in every picture."""
+    return np.array([np.flatnonzero(labels == k)[offset] for k in range(10)])
+
+
+def pix2pix_picture(runs, path, data_dir):
+    digits, labels = load_mnist("test", data_dir=data_dir)
+    pick = np.concatenate([one_of_each(labels, 0), one_of_each(labels, 1)])
+    sources, truth = edges(digits[pick]), digits[pick]
+    rows = [sources]
+    for run in runs:                      # L1 alone, then L1 + GAN
+        _, nets, _ = load_translation(os.path.join(run, "checkpoint.npz"))
+        rows.append(nets["G"].forward(sources))
+    save_image_grid(np.concatenate(rows + [truth]), path, nrow=len(pick), scale=3)
+
+
+def cyclegan_picture(run, path):
+    a, labels = framed_digits()
+    a = a[one_of_each(labels)]
+    _, nets, _ = load_translation(os.path.join(run, "checkpoint.npz"))
+    a_to_b = nets["G_ab"].forward(a)
+    save_image_grid(np.concatenate([a, a_to_b, nets["G_ba"].forward(a_to_b)]), path, nrow=10, scale=3)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pix2pix-steps", type=int, default=5000)
+    parser.add_argument("--cyclegan-steps", type=int, default=4000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--runs", default="/tmp/i2i-runs")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    parser.add_argument("--data-dir")
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+               "load_average_before": round(os.getloadavg()[0], 2), "runs": []}
+    pix2pix_runs = []
+    for preset in ("pix2pix-edges2mnist-l1", "pix2pix-edges2mnist"):
+        run, timing = train(preset, args.pix2pix_steps, 0, args.runs)
+        results["runs"].append({**timing, **measure(run, args.data_dir)})
+        pix2pix_runs.append(run)
+    pix2pix_picture(pix2pix_runs, os.path.join(args.out, "pix2pix_l1_vs_gan.png"), args.data_dir)
+    for seed in args.seeds:
+        run, timing = train("cyclegan-digits2mnist", args.cyclegan_steps, seed, args.runs)
+        results["runs"].append({**timing, **measure(run, args.data_dir)})
+        cyclegan_picture(run, os.path.join(args.out, f"cyclegan_seed{seed}.png"))
+    with open(os.path.join(args.out, "study.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    print(json.dumps(results["runs"], indent=1))
+
+
+if __name__ == "__main__":
+    main()
