@@ -4,8 +4,8 @@
         results/dcgan_mnist_epochs.json results/dcgan_mnist_bn_epochs.json results/small_trial.json ...
 
 Each JSON is what judge_snapshots.py writes (or a timed run's record, which holds it as "judged"); only
-the averaged G's rows ("ema") are drawn, one line per file, labelled with the file's "label" field (or its
-preset). ``--minutes``: against wall-clock minutes instead (timed_run.sh's copies, whose rows carry "at_s").
+the averaged G's rows ("ema") are drawn (G's own where a run has no average), one line per file,
+labelled with the file's "label" field (or its preset). ``--minutes``: against wall-clock minutes instead (timed_run.sh's copies, whose rows carry "at_s").
 """
 import argparse
 import json
@@ -19,7 +19,8 @@ def load(path):
     with open(path) as f:
         outer = json.load(f)
     record = outer.get("judged", outer)
-    rows = [r for r in record["rows"] if r["weights"] == "ema"]
+    # the averaged G where the run kept one; a preset without a weight average has only G's own rows
+    rows = [r for r in record["rows"] if r["weights"] == "ema"] or record["rows"]
     return outer.get("label") or outer.get("preset") or record["args"]["preset"], rows
 
 
