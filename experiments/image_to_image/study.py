@@ -3,40 +3,36 @@
     python experiments/image_to_image/study.py [--pix2pix-steps 5000] [--cyclegan-steps 4000]
         [--seeds 0 1] [--runs /tmp/i2i-runs] [--out experiments/image_to_image/results]
 
-Each run is `minigan train --preset P --steps S --seed K --out RUNS/P-seedK`, exactly as a user types
-it; its wall time (start-up included) and the load average beside it are recorded. Then
-measure.py's figures on held-out data (MNIST's test split; all 1,797 scikit-learn digits) and two
-pictures: the same test edge maps through L1 alone and through L1 + GAN, and CycleGAN's
-A, A -> B, A -> B -> A for one digit of each class. Everything goes to --out/study.json.
+Each run is `minigan train --preset P --steps S --seed K` into RUNS/P-K, in a fresh process as a user
+runs it (experiments/cli_runs.py); its wall time (start-up included) and the load average just
+before it are recorded. Then measure.py's figures on held-out data (MNIST's test split; all 1,797
+scikit-learn digits) and two pictures: the same test edge maps through L1 alone and through L1 + GAN,
+and CycleGAN's A, A -> B, A -> B -> A for one digit of each class. Everything goes to --out/study.json.
 """
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]                       # measure.py; cli_runs.py
+from cli_runs import train                                           # noqa: E402
 from measure import measure                                          # noqa: E402
 
 from minigan.data.mnist import load_mnist                            # noqa: E402
 from minigan.i2i.data import edges, framed_digits                    # noqa: E402
-from minigan.i2i.run import load_translation                         # noqa: E402
+from minigan.i2i.run import load_translation, translation_picture    # noqa: E402
 from minigan.viz import save_image_grid                              # noqa: E402
 
 
-def train(preset, steps, seed, runs):
-    out = os.path.join(runs, f"{preset}-seed{seed}")
-    command = ["minigan", "train", "--preset", preset, "--steps", str(steps), "--seed", str(seed),
-               "--out", out, "--no-progress"]
-    start = time.perf_counter()
-    subprocess.run(command, check=True)
-    wall = time.perf_counter() - start
-    print(f"{' '.join(command)}: {wall:.0f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
-    return out, {"command": " ".join(command), "wall_s": round(wall, 1),
-                 "load_average_after": round(os.getloadavg()[0], 2)}
+def trained_and_measured(preset, steps, seed, runs, data_dir):
+    out, seconds, load = train(preset, seed, runs, ["--steps", str(steps)])
+    print(f"{preset}, {steps} steps, seed {seed}: {seconds:.0f} s, load average {load:.1f} before", flush=True)
+    return out, {"command": f"minigan train --preset {preset} --steps {steps} --seed {seed}",
+                 "wall_s": round(seconds, 1), "load_average_before": round(load, 2), **measure(out, data_dir)}
 
 
 def one_of_each(labels, offset=0):
@@ -45,22 +41,22 @@ def one_of_each(labels, offset=0):
 
 
 def pix2pix_picture(runs, path, data_dir):
+    """Edge maps, then each run's outputs (L1 alone, L1 + GAN), then the true digits."""
     digits, labels = load_mnist("test", data_dir=data_dir)
     pick = np.concatenate([one_of_each(labels, 0), one_of_each(labels, 1)])
     sources, truth = edges(digits[pick]), digits[pick]
     rows = [sources]
-    for run in runs:                      # L1 alone, then L1 + GAN
+    for run in runs:
         _, nets, _ = load_translation(os.path.join(run, "checkpoint.npz"))
         rows.append(nets["G"].forward(sources))
     save_image_grid(np.concatenate(rows + [truth]), path, nrow=len(pick), scale=3)
 
 
 def cyclegan_picture(run, path):
+    """A, A -> B, A -> B -> A for one scikit-learn digit of each class."""
     a, labels = framed_digits()
-    a = a[one_of_each(labels)]
-    _, nets, _ = load_translation(os.path.join(run, "checkpoint.npz"))
-    a_to_b = nets["G_ab"].forward(a)
-    save_image_grid(np.concatenate([a, a_to_b, nets["G_ba"].forward(a_to_b)]), path, nrow=10, scale=3)
+    preset, nets, _ = load_translation(os.path.join(run, "checkpoint.npz"))
+    translation_picture(path, preset, nets, a[one_of_each(labels)])
 
 
 def main(argv=None):
@@ -69,7 +65,7 @@ def main(argv=None):
     parser.add_argument("--cyclegan-steps", type=int, default=4000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--runs", default="/tmp/i2i-runs")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
@@ -77,13 +73,14 @@ def main(argv=None):
                "load_average_before": round(os.getloadavg()[0], 2), "runs": []}
     pix2pix_runs = []
     for preset in ("pix2pix-edges2mnist-l1", "pix2pix-edges2mnist"):
-        run, timing = train(preset, args.pix2pix_steps, 0, args.runs)
-        results["runs"].append({**timing, **measure(run, args.data_dir)})
+        run, result = trained_and_measured(preset, args.pix2pix_steps, 0, args.runs, args.data_dir)
+        results["runs"].append(result)
         pix2pix_runs.append(run)
     pix2pix_picture(pix2pix_runs, os.path.join(args.out, "pix2pix_l1_vs_gan.png"), args.data_dir)
     for seed in args.seeds:
-        run, timing = train("cyclegan-digits2mnist", args.cyclegan_steps, seed, args.runs)
-        results["runs"].append({**timing, **measure(run, args.data_dir)})
+        run, result = trained_and_measured("cyclegan-digits2mnist", args.cyclegan_steps, seed, args.runs,
+                                           args.data_dir)
+        results["runs"].append(result)
         cyclegan_picture(run, os.path.join(args.out, f"cyclegan_seed{seed}.png"))
     with open(os.path.join(args.out, "study.json"), "w") as f:
         json.dump(results, f, indent=1)

@@ -75,7 +75,7 @@ def train_translation(name, out, steps=None, batch_size=None, seed=0, data_dir=N
                 save_translation(ckpt, preset, nets, step, seed)
                 log(f"{name}: step {step}/{preset.steps}, {_summary(row)}")
     seconds = time.perf_counter() - start
-    _picture(os.path.join(out, "translations.png"), preset, nets, a[:8])
+    translation_picture(os.path.join(out, "translations.png"), preset, nets, a[:8])
     return preset, nets, model, seconds
 
 
@@ -84,7 +84,7 @@ def _summary(row):
     return "  ".join(f"{k} {row[k]:.3f}" for k in keys)
 
 
-def _picture(path, preset, nets, a):
+def translation_picture(path, preset, nets, a):
     """Inputs on the first row, their translations on the second (and back, for cyclegan)."""
     from ..viz import save_image_grid
     forward = preset.translator(nets, "a2b")
