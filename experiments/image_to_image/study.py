@@ -1,13 +1,14 @@
 """Train the three translation presets from the command line, time them, measure them, draw them.
 
-    python experiments/image_to_image/study.py [--pix2pix-steps 5000] [--cyclegan-steps 4000]
-        [--seeds 0 1] [--runs /tmp/i2i-runs] [--out experiments/image_to_image/results]
+    python experiments/image_to_image/study.py [--pix2pix-steps 10000] [--cyclegan-steps 4000]
+        [--seeds 0 1] [--tasks pix2pix cyclegan] [--runs /tmp/i2i-runs] [--out experiments/image_to_image/results]
 
 Each run is `minigan train --preset P --steps S --seed K` into RUNS/P-K, in a fresh process as a user
 runs it (experiments/cli_runs.py); its wall time (start-up included) and the load average just
 before it are recorded. Then measure.py's figures on held-out data (MNIST's test split; all 1,797
 scikit-learn digits) and two pictures: the same test edge maps through L1 alone and through L1 + GAN,
-and CycleGAN's A, A -> B, A -> B -> A for one digit of each class. Everything goes to --out/study.json.
+and CycleGAN's A, A -> B, A -> B -> A for one digit of each class. Everything goes to --out/study.json;
+with ``--tasks`` naming one task, the other task's runs already in that file are kept as they were.
 """
 import argparse
 import json
@@ -29,9 +30,11 @@ from minigan.viz import save_image_grid                              # noqa: E40
 
 
 def trained_and_measured(preset, steps, seed, runs, data_dir):
-    out, seconds, load = train(preset, seed, runs, ["--steps", str(steps)])
+    where = ["--data-dir", data_dir] if data_dir else []       # else MNIST where minigan looks by default
+    out, seconds, load = train(preset, seed, runs, ["--steps", str(steps), *where])
     print(f"{preset}, {steps} steps, seed {seed}: {seconds:.0f} s, load average {load:.1f} before", flush=True)
     return out, {"command": f"minigan train --preset {preset} --steps {steps} --seed {seed}",
+                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                  "wall_s": round(seconds, 1), "load_average_before": round(load, 2), **measure(out, data_dir)}
 
 
@@ -59,30 +62,45 @@ def cyclegan_picture(run, path):
     translation_picture(path, preset, nets, a[one_of_each(labels)])
 
 
+def kept_runs(path, tasks):
+    """The runs of the tasks not asked for, from an earlier study.json (each stamped with its date)."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        earlier = json.load(f)
+    return [{"date": earlier["date"], **run} for run in earlier["runs"]
+            if run["preset"].split("-")[0] not in tasks]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pix2pix-steps", type=int, default=5000)
+    parser.add_argument("--pix2pix-steps", type=int, default=10000)
     parser.add_argument("--cyclegan-steps", type=int, default=4000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--tasks", nargs="+", choices=["pix2pix", "cyclegan"], default=["pix2pix", "cyclegan"])
     parser.add_argument("--runs", default="/tmp/i2i-runs")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "study.json")
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
-               "load_average_before": round(os.getloadavg()[0], 2), "runs": []}
-    pix2pix_runs = []
-    for preset in ("pix2pix-edges2mnist-l1", "pix2pix-edges2mnist"):
-        run, result = trained_and_measured(preset, args.pix2pix_steps, 0, args.runs, args.data_dir)
-        results["runs"].append(result)
-        pix2pix_runs.append(run)
-    pix2pix_picture(pix2pix_runs, os.path.join(args.out, "pix2pix_l1_vs_gan.png"), args.data_dir)
-    for seed in args.seeds:
-        run, result = trained_and_measured("cyclegan-digits2mnist", args.cyclegan_steps, seed, args.runs,
-                                           args.data_dir)
-        results["runs"].append(result)
-        cyclegan_picture(run, os.path.join(args.out, f"cyclegan_seed{seed}.png"))
-    with open(os.path.join(args.out, "study.json"), "w") as f:
+               "load_average_before": round(os.getloadavg()[0], 2), "runs": kept_runs(path, args.tasks)}
+    if "pix2pix" in args.tasks:
+        for seed in args.seeds:                  # L1 alone and L1 + GAN from the same seed, one after the other
+            pix2pix_runs = []
+            for preset in ("pix2pix-edges2mnist-l1", "pix2pix-edges2mnist"):
+                run, result = trained_and_measured(preset, args.pix2pix_steps, seed, args.runs, args.data_dir)
+                results["runs"].append(result)
+                pix2pix_runs.append(run)
+            pix2pix_picture(pix2pix_runs, os.path.join(args.out, f"pix2pix_l1_vs_gan_seed{seed}.png"), args.data_dir)
+    if "cyclegan" in args.tasks:
+        for seed in args.seeds:
+            run, result = trained_and_measured("cyclegan-digits2mnist", args.cyclegan_steps, seed, args.runs,
+                                               args.data_dir)
+            results["runs"].append(result)
+            cyclegan_picture(run, os.path.join(args.out, f"cyclegan_seed{seed}.png"))
+    with open(path, "w") as f:
         json.dump(results, f, indent=1)
     print(json.dumps(results["runs"], indent=1))
 
