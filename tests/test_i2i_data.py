@@ -5,8 +5,9 @@ from minigan.i2i.data import edges, frame_like_mnist
 
 
 def picture(grey):
-    """(H, W) grey values in [0, 1] (1 = ink) -> (1, 1, H, W) in [-1, 1], as the data loaders give them."""
-    return (np.asarray(grey, dtype=np.float32)[None, None] * 2 - 1)
+    """(H, W) or (N, H, W) grey values in [0, 1] (1 = ink) -> (N, 1, H, W) in [-1, 1], as the loaders give them."""
+    grey = np.asarray(grey, dtype=np.float32)
+    return (grey * 2 - 1).reshape(-1, 1, *grey.shape[-2:])
 
 
 def test_edges_outline_a_full_stroke_and_drop_its_inside_and_the_background():
@@ -33,7 +34,7 @@ def test_a_faint_stroke_leaves_no_edge_at_the_default_threshold():
 def test_edges_see_each_image_alone_and_do_not_wrap_at_the_border():
     grey = np.zeros((2, 8, 8))
     grey[0, :, 0] = 1.0                                         # a stroke along the left border
-    out = edges((grey * 2 - 1)[:, None].astype(np.float32))
+    out = edges(picture(grey))
     assert (out[1] == -1).all()                                 # the blank image stays blank
     assert (out[0, 0, :, 7] == -1).all()                        # nothing appears on the right border
 

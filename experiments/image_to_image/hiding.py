@@ -28,7 +28,8 @@ from minigan.viz import save_image_grid                             # noqa: E402
 FAINT = -0.9
 
 
-def probe_run(run, a, labels, classifier, picture):
+def probe_run(run, a, labels, classifier, out):
+    """The probe's figures for one run; its picture goes to out/hiding_seed<seed>.png."""
     preset, nets, header = load_translation(os.path.join(run, "checkpoint.npz"))
     if preset.kind != "cyclegan":
         raise SystemExit(f"{run}: a {preset.name} run; the probe needs a CycleGAN run")
@@ -37,6 +38,7 @@ def probe_run(run, a, labels, classifier, picture):
     pick = one_of_each(labels)
     stretch = np.clip((seen["a_to_b"] + 1.0) / (FAINT + 1.0) * 2 - 1, -1, 1)     # [-1, FAINT] -> [-1, 1]
     rows = [a, seen["a_to_b"], stretch, seen["back"], seen["back_erased"]]
+    picture = os.path.join(out, f"hiding_seed{header.get('seed')}.png")
     save_image_grid(np.concatenate([row[pick] for row in rows]), picture, nrow=len(pick), scale=3)
     return {"run": os.path.basename(run.rstrip("/")), "preset": preset.name, "step": header["step"],
             "seed": header.get("seed"), "faint": FAINT, **result}
@@ -51,8 +53,7 @@ def main(argv=None):
     classifier = load_classifier("mnist")
     results = []
     for run in args.runs:
-        seed = load_translation(os.path.join(run, "checkpoint.npz"))[2].get("seed")
-        results.append(probe_run(run, a, labels, classifier, os.path.join(args.out, f"hiding_seed{seed}.png")))
+        results.append(probe_run(run, a, labels, classifier, args.out))
         print(json.dumps(results[-1]))
     with open(os.path.join(args.out, "hiding.json"), "w") as f:
         json.dump(results, f, indent=1)

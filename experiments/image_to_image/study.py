@@ -25,6 +25,7 @@ from measure import measure                                          # noqa: E40
 
 from minigan.data.mnist import load_mnist                            # noqa: E402
 from minigan.i2i.data import edges, framed_digits                    # noqa: E402
+from minigan.i2i.presets import get_translation_preset               # noqa: E402
 from minigan.i2i.run import load_translation, translation_picture    # noqa: E402
 from minigan.viz import save_image_grid                              # noqa: E402
 
@@ -69,7 +70,7 @@ def kept_runs(path, tasks):
     with open(path) as f:
         earlier = json.load(f)
     return [{"date": earlier["date"], **run} for run in earlier["runs"]
-            if run["preset"].split("-")[0] not in tasks]
+            if get_translation_preset(run["preset"]).kind not in tasks]
 
 
 def main(argv=None):

@@ -84,7 +84,7 @@ _register(TranslationPreset(
                                                    "(experiments/image_to_image)"}))
 _register(replace(TRANSLATION_PRESETS["pix2pix-edges2mnist"], name="pix2pix-edges2mnist-l1", gan_weight=0.0,
                   description="pix2pix-edges2mnist's U-Net trained on L1 alone, no discriminator: the "
-                              "paper's comparison (blurry)"))
+                              "paper's comparison"))
 _register(TranslationPreset(
     "cyclegan-digits2mnist", "CycleGAN, no pairs: scikit-learn's digits restyled as MNIST's and back", "cyclegan",
     "digits <-> mnist", width=16, batch_size=8, steps=4000, lr_hold=0.5,
